@@ -1,0 +1,43 @@
+// The contract between the RC service and its transports (src/http, src/grpc).
+import type { IClientGetConfigsRequest, IClientGetConfigsResponse, IGetStateConfigResponse } from '../proto/index.js';
+
+export type Transport = 'http' | 'grpc';
+
+export interface RequestContext {
+  /** Aborted when the caller goes away; an aborted request does no further work. */
+  readonly signal: AbortSignal;
+  readonly transport: Transport;
+}
+
+/** What `rc-agent status` and `GET /status` show (what `datadog-agent remote-config` prints). */
+export interface StatusReport {
+  readonly enabled: boolean;
+  readonly policy: 'fastlane' | 'legacy';
+  readonly ready: boolean;
+  readonly backend: string;
+  readonly orgUuid?: string;
+  readonly versions: {
+    readonly directorRoot: number;
+    readonly directorTargets: number;
+    readonly configRoot: number;
+    readonly configSnapshot: number;
+  };
+  readonly lastUpdate?: string;
+  readonly lastError?: string;
+  readonly refreshIntervalMs: number;
+  readonly configs: ReadonlyArray<{ readonly path: string; readonly product: string; readonly id: string; readonly version: number; readonly length: number; readonly expires?: number }>;
+  readonly activeClients: ReadonlyArray<{ readonly id: string; readonly products: readonly string[]; readonly kind: 'tracer' | 'agent' | 'updater'; readonly service?: string; readonly lastSeen: string }>;
+  readonly activeClientsByProduct: Readonly<Record<string, number>>;
+  readonly bypass: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly refreshes: Readonly<Record<string, number>>;
+}
+
+export interface RcService {
+  /** PROTOCOL.md §4.3. An up-to-date client gets an empty response (encoded `{}`). Throws ServiceError. */
+  clientGetConfigs(request: IClientGetConfigsRequest, ctx: RequestContext): Promise<IClientGetConfigsResponse>;
+  getConfigState(): IGetStateConfigResponse;
+  resetConfigState(): Promise<void>;
+  /** True once a verified state exists (loaded from the store or fetched). */
+  isReady(): boolean;
+  status(): StatusReport;
+}
