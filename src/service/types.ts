@@ -25,8 +25,21 @@ export interface StatusReport {
   readonly lastUpdate?: string;
   readonly lastError?: string;
   readonly refreshIntervalMs: number;
-  readonly configs: ReadonlyArray<{ readonly path: string; readonly product: string; readonly id: string; readonly version: number; readonly length: number; readonly expires?: number }>;
-  readonly activeClients: ReadonlyArray<{ readonly id: string; readonly products: readonly string[]; readonly kind: 'tracer' | 'agent' | 'updater'; readonly service?: string; readonly lastSeen: string }>;
+  readonly configs: ReadonlyArray<{
+    readonly path: string;
+    readonly product: string;
+    readonly id: string;
+    readonly version: number;
+    readonly length: number;
+    readonly expires?: number;
+  }>;
+  readonly activeClients: ReadonlyArray<{
+    readonly id: string;
+    readonly products: readonly string[];
+    readonly kind: 'tracer' | 'agent' | 'updater';
+    readonly service?: string;
+    readonly lastSeen: string;
+  }>;
   readonly activeClientsByProduct: Readonly<Record<string, number>>;
   readonly bypass: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly refreshes: Readonly<Record<string, number>>;

@@ -46,6 +46,25 @@ export interface TrustedState {
   readonly agentRefreshIntervalS?: number;
   /** Config snapshot `custom.org_uuid`, if present. */
   readonly configOrgUuid?: string;
+  /**
+   * Documents whose expiry every read re-checks (§5.6), in the reference's order: config snapshot, config targets,
+   * the delegated roles used, director snapshot, director targets. Empty when the director has no targets.
+   */
+  readonly readExpiries?: readonly ReadExpiry[];
+  /**
+   * Delegated documents received from the backend, verified or not: the reference's in-memory config remote store,
+   * from which roles are loaded lazily when a director target first needs them. Not persisted.
+   */
+  readonly remoteDelegated?: ReadonlyMap<string, { readonly version: number; readonly raw: Uint8Array }>;
+}
+
+/** One metadata expiry checked at read time. */
+export interface ReadExpiry {
+  /** file name as the reference prints it (`snapshot.json`, `APM_TRACING.json`) */
+  readonly name: string;
+  readonly expiresMs: number;
+  /** `signed.expires` as written, for the error message */
+  readonly expires: string;
 }
 
 /** Versions reported upstream and to status (0 when absent). */

@@ -1,0 +1,70 @@
+// CDF charts as SVG: a vega-lite spec compiled to vega and rendered headless in Node (no browser, no canvas).
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+
+export interface CdfSeries {
+  readonly name: string;
+  /** Delivery times in ms of the tracers that got there (any order). */
+  readonly valuesMs: readonly number[];
+  /** All tracers, delivered or not: the curve tops out at delivered/total. */
+  readonly total: number;
+}
+
+export interface CdfChartOptions {
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** Points kept per series: enough for a smooth curve, small enough for an inline SVG. */
+const MAX_POINTS = 300;
+/** Log-scale floor: anything faster than 1 ms plots at 1 ms. */
+const MIN_MS = 1;
+
+export function cdfPoints(series: CdfSeries): Array<{ series: string; seconds: number; fraction: number }> {
+  const sorted = [...series.valuesMs].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0 || series.total === 0) return [];
+  const step = Math.max(1, Math.floor(sorted.length / MAX_POINTS));
+  const points: Array<{ series: string; seconds: number; fraction: number }> = [];
+  for (let i = 0; i < sorted.length; i += step) points.push(point(series, sorted, i));
+  if ((sorted.length - 1) % step !== 0) points.push(point(series, sorted, sorted.length - 1));
+  return points;
+}
+
+function point(series: CdfSeries, sorted: readonly number[], i: number) {
+  return { series: series.name, seconds: Math.max(MIN_MS, sorted[i]!) / 1000, fraction: (i + 1) / series.total };
+}
+
+export function cdfSpec(title: string, series: readonly CdfSeries[], opts: CdfChartOptions = {}): vl.TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: opts.width ?? 520,
+    height: opts.height ?? 260,
+    data: { values: series.flatMap(cdfPoints) },
+    mark: { type: 'line', interpolate: 'step-after', point: false },
+    encoding: {
+      x: {
+        field: 'seconds',
+        type: 'quantitative',
+        scale: { type: 'log' },
+        title: 'seconds from tracer boot (log scale)',
+      },
+      y: { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, title: 'fraction of tracers delivered' },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+  };
+}
+
+export async function renderCdfSvg(title: string, series: readonly CdfSeries[], opts: CdfChartOptions = {}): Promise<string> {
+  return renderSvg(cdfSpec(title, series, opts));
+}
+
+export async function renderSvg(spec: vl.TopLevelSpec): Promise<string> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,332 @@
+// `rc-agent bench throughput`: steady-state /v0.7/config load from many distinct, already-active clients against
+// (a) the agent and (b) a fastify route answering the same bytes from memory — the HTTP stack's limit — plus
+// ClientGetConfigs over gRPC. Servers run as child processes on the agent's core, load in worker threads elsewhere.
+import { fork, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { request } from 'undici';
+import { BenchError } from '../error.js';
+import {
+  TRACER_PRODUCTS,
+  collectRunInfo,
+  createProgress,
+  expectedPaths,
+  pinSelf,
+  pinnedCommand,
+  planCpus,
+  startAgentProcess,
+  startBenchBackend,
+  stopChild,
+  trackChild,
+  writeBenchConfigs,
+  type AgentProcess,
+} from '../common/index.js';
+import type { BackendSimulator } from '../../src/backend/index.js';
+import { buildClientPool } from './client-pool.js';
+import { summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
+import { renderThroughputReport } from './throughput-report.js';
+import type { LoadData, LoadResult, LoadWorkerMessage } from './throughput-protocol.js';
+import {
+  VARIANTS,
+  type AgentLoadResult,
+  type ThroughputOptions,
+  type ThroughputResults,
+  type Variant,
+  type VariantResult,
+} from './throughput-types.js';
+
+export interface ThroughputRunOutput {
+  readonly results: ThroughputResults;
+  readonly resultsPath: string;
+  readonly reportPath: string;
+}
+
+const CONFIG_PATH = '/v0.7/config';
+
+export function validateThroughputOptions(opts: ThroughputOptions): void {
+  const atLeast = (name: string, v: number, min: number): void => {
+    if (!Number.isFinite(v) || v < min) throw new BenchError('INVALID_OPTION', `${name} must be ≥ ${min}, got ${v}`);
+  };
+  atLeast('clients', opts.clients, 1);
+  atLeast('connections', opts.connections, 1);
+  atLeast('duration-s', opts.durationS, 1);
+  atLeast('warmup-s', opts.warmupS, 0);
+  atLeast('grpc-concurrency', opts.grpcConcurrency, 1);
+  atLeast('backend-rtt-ms', opts.backendRttMs, 0);
+}
+
+export async function runThroughput(opts: ThroughputOptions): Promise<ThroughputRunOutput> {
+  validateThroughputOptions(opts);
+  const run = collectRunInfo(opts.repoRoot);
+  const cpu = planCpus(opts.pin);
+  if (cpu.pinned && cpu.loadCpus !== undefined) pinSelf(cpu.loadCpus);
+  const policy = opts.policy ?? 'fastlane';
+  mkdirSync(opts.outDir, { recursive: true });
+  const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-throughput-'));
+  let backend: BackendSimulator | undefined;
+  let agent: AgentProcess | undefined;
+  try {
+    const configs = writeBenchConfigs(join(workDir, 'configs'));
+    const stateDir = join(workDir, 'backend-state');
+    mkdirSync(stateDir, { recursive: true });
+    backend = await startBenchBackend({ configsDir: configs.dir, stateDir, rttMs: opts.backendRttMs });
+    const profDir = join(workDir, 'cpu-prof');
+    if (opts.cpuProf) mkdirSync(profDir);
+    agent = await startAgentProcess({
+      repoRoot: opts.repoRoot,
+      policy,
+      backendUrl: backend.url,
+      backendStateDir: stateDir,
+      runPath: join(workDir, 'agent'),
+      ...(cpu.agentCpus === undefined ? {} : { cpus: cpu.agentCpus }),
+      ...(opts.cpuProf ? { cpuProfDir: profDir } : {}),
+      ...(opts.agentEnv === undefined ? {} : { env: opts.agentEnv }),
+    });
+    await agent.waitReady(30_000);
+    const agentEnvUsed = agent.env;
+
+    const pool = await buildClientPool({
+      agentUrl: agent.httpUrl,
+      clients: opts.clients,
+      products: TRACER_PRODUCTS,
+      expectedPaths: expectedPaths(configs, TRACER_PRODUCTS),
+    });
+    const replies = {
+      steady: await capture(agent.httpUrl, pool.bodies.steady[0]!),
+      full: await capture(agent.httpUrl, pool.bodies.full[0]!),
+    };
+    if (replies.steady.body.toString() !== '{}') {
+      throw new BenchError('LOAD_GENERATOR', `a steady-state client got ${replies.steady.body.length} bytes, not {}`);
+    }
+
+    const agentHttp: Partial<Record<Variant, AgentLoadResult>> = {};
+    for (const variant of VARIANTS) {
+      agentHttp[variant] = await measureOnAgent(agent, opts, `agent http ${variant}`, {
+        kind: 'http',
+        url: agent.httpUrl,
+        path: CONFIG_PATH,
+        bodies: pool.bodies[variant],
+        connections: opts.connections,
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+      });
+    }
+
+    let grpc: Record<Variant, AgentLoadResult> | null = null;
+    if (opts.grpc) {
+      const token = readFileSync(join(agent.runPath, 'auth_token'), 'utf8').trim();
+      const certPem = readFileSync(join(agent.runPath, 'ipc_cert.pem'), 'utf8');
+      const results: Partial<Record<Variant, AgentLoadResult>> = {};
+      for (const variant of VARIANTS) {
+        results[variant] = await measureOnAgent(agent, opts, `agent grpc ${variant}`, {
+          kind: 'grpc',
+          address: agent.grpcAddress,
+          token,
+          certPem,
+          bodies: pool.bodies[variant],
+          concurrency: opts.grpcConcurrency,
+          durationS: opts.durationS,
+          warmupS: opts.warmupS,
+        });
+      }
+      grpc = results as Record<Variant, AgentLoadResult>;
+    }
+
+    await agent.stop();
+    agent = undefined;
+    await backend.close();
+    backend = undefined;
+
+    let cpuProfile: string | null = null;
+    let profile: ProfileSummary | null = null;
+    if (opts.cpuProf) {
+      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      if (file !== undefined) {
+        cpuProfile = join(opts.outDir, 'agent.cpuprofile');
+        renameSync(join(profDir, file), cpuProfile);
+        profile = summarizeCpuProfile(JSON.parse(readFileSync(cpuProfile, 'utf8')) as Parameters<typeof summarizeCpuProfile>[0]);
+      }
+    }
+
+    const staticResults = await measureStatic(opts, cpu.agentCpus, workDir, replies, pool.bodies);
+    const http = {} as Record<Variant, VariantResult>;
+    for (const variant of VARIANTS) {
+      const a = agentHttp[variant]!;
+      const s = staticResults[variant];
+      http[variant] = {
+        replyBytes: replies[variant].body.length,
+        agent: a,
+        static: s,
+        ratio: s.requestsPerS > 0 ? Math.round((a.requestsPerS / s.requestsPerS) * 100) / 100 : 0,
+      };
+    }
+
+    const results: ThroughputResults = {
+      kind: 'throughput',
+      run,
+      cpu,
+      config: {
+        clients: opts.clients,
+        connections: opts.connections,
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+        grpc: opts.grpc,
+        grpcConcurrency: opts.grpcConcurrency,
+        backendRttMs: opts.backendRttMs,
+        pin: opts.pin,
+        cpuProf: opts.cpuProf,
+        policy,
+        agentEnv: agentEnvUsed,
+      },
+      http,
+      grpc,
+      cpuProfile,
+      profile,
+    };
+    const resultsPath = join(opts.outDir, 'results.json');
+    const reportPath = join(opts.outDir, 'report.html');
+    try {
+      writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+      writeFileSync(reportPath, await renderThroughputReport(results));
+    } catch (err) {
+      throw new BenchError('REPORT', `cannot write the throughput results to ${opts.outDir}`, { cause: err });
+    }
+    return { results, resultsPath, reportPath };
+  } finally {
+    await agent?.stop();
+    await backend?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+interface CapturedReply {
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
+async function capture(httpUrl: string, body: string): Promise<CapturedReply> {
+  const res = await request(`${httpUrl}${CONFIG_PATH}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+  const bytes = Buffer.from(await res.body.arrayBuffer());
+  if (res.statusCode !== 200) {
+    throw new BenchError('LOAD_GENERATOR', `the agent answered ${res.statusCode}: ${bytes.toString().slice(0, 200)}`);
+  }
+  const type = res.headers['content-type'];
+  return { contentType: (Array.isArray(type) ? type[0] : type) ?? 'text/plain; charset=utf-8', body: bytes };
+}
+
+async function measureOnAgent(
+  agent: AgentProcess,
+  opts: ThroughputOptions,
+  label: string,
+  data: LoadData,
+): Promise<AgentLoadResult> {
+  // Agent CPU over the measured part only: sample once the warm-up is over.
+  let before: { cpuSeconds: number; atMs: number } | undefined;
+  const timer = setTimeout(() => {
+    const s = agent.sample();
+    if (s !== undefined) before = { cpuSeconds: s.cpuSeconds, atMs: Date.now() };
+  }, data.warmupS * 1000);
+  try {
+    const result = await runLoad(opts.repoRoot, label, data, opts.progress);
+    const after = agent.sample();
+    const cores =
+      before === undefined || after === undefined
+        ? null
+        : Math.round(((after.cpuSeconds - before.cpuSeconds) / ((Date.now() - before.atMs) / 1000)) * 100) / 100;
+    return { ...result, agentCpuCores: cores };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs one measurement in a load child (it inherits this process's CPU affinity). */
+function runLoad(repoRoot: string, label: string, data: LoadData, showProgress: boolean): Promise<LoadResult> {
+  const totalS = data.warmupS + data.durationS;
+  const bar = showProgress ? createProgress(`${label.padEnd(18)}`, totalS, ' s') : undefined;
+  const startedMs = Date.now();
+  const tick = setInterval(() => bar?.update(Math.min(totalS, Math.floor((Date.now() - startedMs) / 1000))), 500);
+  const child = fork(new URL('./load-child.ts', import.meta.url).pathname, [], {
+    cwd: repoRoot,
+    execArgv: ['--import', tsxLoader(repoRoot)],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  trackChild(child);
+  child.send(data);
+  return new Promise<LoadResult>((resolve, reject) => {
+    child.on('message', (message: LoadWorkerMessage) => {
+      if (message.type === 'result') resolve(message.result);
+      else reject(new BenchError('LOAD_GENERATOR', `${label}: ${message.message}`));
+    });
+    child.on('error', (err) => reject(new BenchError('LOAD_GENERATOR', `${label}: the load child failed`, { cause: err })));
+    child.on('exit', (code) => reject(new BenchError('LOAD_GENERATOR', `${label}: the load child exited (code ${code})`)));
+  }).finally(async () => {
+    clearInterval(tick);
+    bar?.update(totalS);
+    bar?.stop();
+    await stopChild(child, 5000);
+  });
+}
+
+function tsxLoader(repoRoot: string): string {
+  return `file://${join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')}`;
+}
+
+async function measureStatic(
+  opts: ThroughputOptions,
+  cpus: string | undefined,
+  workDir: string,
+  replies: Readonly<Record<Variant, CapturedReply>>,
+  bodies: Readonly<Record<Variant, readonly string[]>>,
+): Promise<Record<Variant, LoadResult>> {
+  const repliesFile = join(workDir, 'static-replies.json');
+  const json: Record<string, { contentType: string; bodyBase64: string }> = {};
+  for (const variant of VARIANTS) {
+    json[variant] = { contentType: replies[variant].contentType, bodyBase64: replies[variant].body.toString('base64') };
+  }
+  writeFileSync(repliesFile, JSON.stringify(json));
+  const script = new URL('./static-server.ts', import.meta.url).pathname;
+  const { command, args } = pinnedCommand(process.execPath, ['--import', tsxLoader(opts.repoRoot), script, repliesFile], cpus);
+  const child = spawn(command, args, { cwd: opts.repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  trackChild(child);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout });
+      const timer = setTimeout(() => reject(new BenchError('LOAD_GENERATOR', 'the static server did not start')), 30_000);
+      lines.on('line', (line) => {
+        const match = /^listening static (http:\/\/\S+)$/.exec(line);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          child.stdout?.resume();
+          resolve(match[1]);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new BenchError('LOAD_GENERATOR', `the static server exited (code ${code})`));
+      });
+    });
+    const results: Partial<Record<Variant, LoadResult>> = {};
+    for (const variant of VARIANTS) {
+      results[variant] = await runLoad(opts.repoRoot, `static http ${variant}`, {
+        kind: 'http',
+        url,
+        path: `/${variant}${CONFIG_PATH}`,
+        bodies: bodies[variant],
+        connections: opts.connections,
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+      }, opts.progress);
+    }
+    return results as Record<Variant, LoadResult>;
+  } finally {
+    await stopChild(child, 5000);
+  }
+}
+

@@ -1,0 +1,86 @@
+// The throughput report: req/s and latency of the agent against the static route with the same bytes, the ratio,
+// gRPC, and (with --cpu-prof) where the agent's CPU went.
+import { escapeHtml, htmlPage, htmlTable, renderSvg, textTable } from '../report/index.js';
+import type { LoadResult } from './throughput-protocol.js';
+import { VARIANTS, type ThroughputResults } from './throughput-types.js';
+
+function loadRow(name: string, r: LoadResult, extra: Array<string | number | null> = []) {
+  return [
+    name,
+    Math.round(r.requestsPerS),
+    r.latencyMs.p50,
+    r.latencyMs.p90,
+    r.latencyMs.p99,
+    r.latencyMs.max,
+    r.errors,
+    r.transportErrors,
+    ...extra,
+  ];
+}
+
+const LOAD_HEADERS = ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx / failed', 'transport errors'];
+
+function rows(results: ThroughputResults) {
+  const out: Array<Array<string | number | null>> = [];
+  for (const v of VARIANTS) {
+    const h = results.http[v];
+    out.push(loadRow(`rc-agent http ${v} (${h.replyBytes} B)`, h.agent, [h.agent.agentCpuCores, `${h.ratio}`]));
+    out.push(loadRow(`static route http ${v}`, h.static, [null, null]));
+  }
+  if (results.grpc !== null) {
+    for (const v of VARIANTS) out.push(loadRow(`rc-agent grpc ${v}`, results.grpc[v], [results.grpc[v].agentCpuCores, null]));
+  }
+  return out;
+}
+
+export function throughputSummaryTable(results: ThroughputResults): string {
+  return textTable([...LOAD_HEADERS, 'agent CPU cores', 'ratio to static'], rows(results));
+}
+
+export async function renderThroughputReport(results: ThroughputResults): Promise<string> {
+  const c = results.config;
+  const sections: string[] = [
+    `<p>${escapeHtml(
+      `${c.clients} distinct active clients, ${c.connections} HTTP connections (autocannon), ${c.grpcConcurrency} concurrent gRPC calls, ` +
+        `${c.warmupS} s warm-up + ${c.durationS} s per measurement; agent policy ${c.policy}.`,
+    )}</p>`,
+    `<p>${escapeHtml(`CPU: ${results.cpu.description}. Machine: ${results.run.machine.cpuModel}, ${results.run.machine.cores} cores, node ${results.run.node}. Commit ${results.run.git.commit ?? 'unknown'}${results.run.git.dirty ? ' (with local changes)' : ''}, ${results.run.startedAt}.`)}</p>`,
+    '<h2>Results</h2>',
+    htmlTable([...LOAD_HEADERS, 'agent CPU cores', 'ratio to static'], rows(results)),
+    '<p>steady: up-to-date clients, the agent answers <code>{}</code>; full: the same clients with no cached files, the agent answers every file. Ratio = rc-agent req/s ÷ static route req/s (goal ≥ 0.7).</p>',
+  ];
+  const bars = VARIANTS.flatMap((v) => [
+    { variant: v, target: 'rc-agent', rps: Math.round(results.http[v].agent.requestsPerS) },
+    { variant: v, target: 'static route', rps: Math.round(results.http[v].static.requestsPerS) },
+  ]);
+  const svg = await renderSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: '/v0.7/config requests per second',
+    width: 360,
+    height: 200,
+    data: { values: bars },
+    mark: 'bar',
+    encoding: {
+      x: { field: 'variant', type: 'nominal', title: null },
+      xOffset: { field: 'target' },
+      y: { field: 'rps', type: 'quantitative', title: 'req/s' },
+      color: { field: 'target', type: 'nominal', title: null },
+    },
+  });
+  sections.push(`<div class="charts"><div>${svg}</div></div>`);
+  if (results.profile !== null) {
+    sections.push(
+      `<h2>Agent CPU profile</h2><p>${escapeHtml(`${results.profile.busyMs} ms busy (idle excluded); profile: ${results.cpuProfile ?? ''}`)}</p>`,
+      htmlTable(
+        ['area', 'self ms', '%'],
+        results.profile.byArea.map((e) => [e.name, e.selfMs, e.percent]),
+      ),
+      htmlTable(
+        ['function', 'self ms', '%'],
+        results.profile.topFunctions.map((e) => [e.name, e.selfMs, e.percent]),
+      ),
+    );
+  }
+  sections.push('<h2>Configuration</h2>', `<pre>${escapeHtml(JSON.stringify({ run: results.run, config: c }, null, 2))}</pre>`);
+  return htmlPage('rc-agent throughput benchmark', sections);
+}

@@ -1,0 +1,141 @@
+// The backend client: protobuf over HTTP(S) to the RC backend (PROTOCOL.md §1 "Agent → backend").
+import { Agent, request } from 'undici';
+import { pb } from '../proto/index.js';
+import type { ILatestConfigsRequest, ILatestConfigsResponse } from '../proto/index.js';
+import { BackendError, statusError } from './error.js';
+import type { BackendClient, OrgStatus } from './types.js';
+
+export interface HttpBackendClientOptions {
+  /** `remote_configuration.rc_dd_url` or `https://config.<site>`. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** `remote_configuration.no_tls`: allow plain http. */
+  readonly noTls: boolean;
+  /** Bound on each backend call, connection to last body byte (reference deviation #5; the reference has none). */
+  readonly fetchTimeoutMs: number;
+}
+
+export const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
+/** The reference sets `IdleConnTimeout` to 30 s so the backend does not close the connection first. */
+const IDLE_CONNECTION_TIMEOUT_MS = 30_000;
+
+const PATH_CONFIGURATIONS = '/api/v0.1/configurations';
+const PATH_ORG = '/api/v0.1/org';
+const PATH_STATUS = '/api/v0.1/status';
+
+export function createHttpBackendClient(opts: HttpBackendClientOptions): BackendClient {
+  let base: URL;
+  try {
+    base = new URL(opts.baseUrl);
+  } catch (err) {
+    throw new BackendError('INVALID_CONFIG', `remote Configuration URL ${opts.baseUrl} is not a valid URL`, {
+      cause: err,
+    });
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    throw new BackendError('INVALID_CONFIG', `remote Configuration URL ${opts.baseUrl} must be http or https`);
+  }
+  // Reference `NewHTTPClient`: TLS is required unless `remote_configuration.no_tls` is set.
+  if (base.protocol !== 'https:' && !opts.noTls) {
+    throw new BackendError(
+      'INVALID_CONFIG',
+      `remote Configuration URL ${opts.baseUrl} is invalid as TLS is required by default. While it is not advised, ` +
+        'the `remote_configuration.no_tls` config option can be set to `true` to disable this protection',
+    );
+  }
+  if (!Number.isFinite(opts.fetchTimeoutMs) || opts.fetchTimeoutMs <= 0) {
+    throw new BackendError('INVALID_CONFIG', `fetchTimeoutMs must be > 0, got ${opts.fetchTimeoutMs}`);
+  }
+  const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  const dispatcher = new Agent({
+    keepAliveTimeout: IDLE_CONNECTION_TIMEOUT_MS,
+    keepAliveMaxTimeout: IDLE_CONNECTION_TIMEOUT_MS,
+  });
+  const headers = { 'content-type': 'application/x-protobuf', 'dd-api-key': opts.apiKey };
+  let closed = false;
+
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    body: Uint8Array | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
+    if (closed) throw new BackendError('NETWORK', 'failed to issue request: backend client closed');
+    if (signal?.aborted) throw new BackendError('ABORTED', 'request aborted', { cause: signal.reason });
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error(`timeout after ${opts.fetchTimeoutMs} ms`));
+    }, opts.fetchTimeoutMs);
+    timer.unref();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await request(baseUrl + path, {
+        dispatcher,
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: controller.signal,
+      });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw statusError(res.statusCode, parseRetryAfterMs(res.headers['retry-after']));
+      }
+      return new Uint8Array(await res.body.arrayBuffer());
+    } catch (err) {
+      if (err instanceof BackendError) throw err;
+      if (timedOut) {
+        throw new BackendError('TIMEOUT', `failed to issue request: timeout after ${opts.fetchTimeoutMs} ms`, {
+          cause: err,
+        });
+      }
+      if (signal?.aborted) throw new BackendError('ABORTED', 'request aborted', { cause: err });
+      throw new BackendError('NETWORK', `failed to issue request: ${describe(err)}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  function decode<T>(bytes: Uint8Array, decoder: (b: Uint8Array) => T): T {
+    try {
+      return decoder(bytes);
+    } catch (err) {
+      throw new BackendError('BAD_RESPONSE', `failed to decode response: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  return {
+    url: baseUrl,
+    async fetchLatestConfigs(req: ILatestConfigsRequest, signal?: AbortSignal): Promise<ILatestConfigsResponse> {
+      const bytes = await call('POST', PATH_CONFIGURATIONS, pb.LatestConfigsRequest.encode(req).finish(), signal);
+      return decode(bytes, (b) => pb.LatestConfigsResponse.decode(b));
+    },
+    async fetchOrgUuid(signal?: AbortSignal): Promise<string> {
+      const bytes = await call('GET', PATH_ORG, undefined, signal);
+      return decode(bytes, (b) => pb.OrgDataResponse.decode(b)).uuid;
+    },
+    async fetchOrgStatus(signal?: AbortSignal): Promise<OrgStatus> {
+      const bytes = await call('GET', PATH_STATUS, undefined, signal);
+      const res = decode(bytes, (b) => pb.OrgStatusResponse.decode(b));
+      return { enabled: res.enabled, authorized: res.authorized };
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await dispatcher.close();
+    },
+  };
+}
+
+/** `Retry-After` in delta-seconds (what the simulator sends); the HTTP-date form is ignored. */
+function parseRetryAfterMs(value: string | string[] | undefined): number | undefined {
+  const v = (Array.isArray(value) ? value[0] : value)?.trim();
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) * 1000 : undefined;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

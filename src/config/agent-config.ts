@@ -1,0 +1,46 @@
+// The validated, frozen configuration. Each component receives only its slice.
+export type Policy = 'fastlane' | 'legacy';
+
+export interface FastLaneConfig {
+  readonly enabled: boolean;
+  readonly products: readonly string[];
+  readonly cacheBypassLimit: number;
+  readonly blockTtlMs: number;
+}
+
+export interface RemoteConfigConfig {
+  readonly enabled: boolean;
+  readonly apiKey: string;
+  /** true when no API key is set: configs come from the local signed source. */
+  readonly useLocalSource: boolean;
+  readonly backendUrl: string;
+  readonly noTls: boolean;
+  /** Pinned roots as JSON text (already read from a file when a path was given); empty = embedded/local. */
+  readonly configRoot: string;
+  readonly directorRoot: string;
+  readonly site: string;
+  readonly refreshIntervalMs: number;
+  /** False when the user fixed refresh_interval (≥ 5 s): the backend override is then ignored. */
+  readonly refreshIntervalOverridable: boolean;
+  readonly maxBackoffIntervalMs: number;
+  readonly fetchTimeoutMs: number;
+  readonly clientsTtlMs: number;
+  readonly cacheBypassLimit: number;
+  readonly policy: Policy;
+  readonly localDir: string;
+  readonly localOrgId: number;
+  readonly fastLane: FastLaneConfig;
+}
+
+export interface AgentConfig {
+  readonly hostname: string;
+  readonly bindHost: string;
+  readonly runPath: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly stopTimeoutMs: number;
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
+  readonly remoteConfiguration: RemoteConfigConfig;
+  /** Values replaced the way the reference agent replaces them (out of range), for the start-up log. */
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,125 @@
+// Every configuration key rc-agent reads (datadog.yaml names), its env var, its type and its default.
+import { z } from 'zod';
+import { parseDurationMs } from './duration.js';
+
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : v;
+}, z.boolean());
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int().min(min).max(max));
+const port = int(0, 65535);
+const str = z.string();
+const durationMs = z.preprocess((v) => parseDurationMs(v) ?? v, z.number().finite().nonnegative());
+const products = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(/[\s,]+/)
+          .map((p) => p.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().regex(/^[A-Z0-9_]+$/, 'product names are upper-case letters, digits and _')),
+);
+
+export interface KeySpec {
+  readonly schema: z.ZodType;
+  /** Env var; default `DD_` + the key upper-cased with `.` → `_`. */
+  readonly env?: readonly string[];
+  readonly default?: unknown;
+  readonly describe: string;
+}
+
+export const KEYS = {
+  api_key: { schema: str, default: '', describe: 'Datadog API key; empty = serve the local signed source' },
+  'remote_configuration.api_key': { schema: str, default: '', describe: 'wins over api_key for RC' },
+  site: { schema: str, default: 'datadoghq.com', describe: 'Datadog site (backend URL and embedded roots)' },
+  hostname: { schema: str, default: '', describe: 'hostname sent upstream (default: the OS hostname)' },
+  bind_host: { schema: str, default: '127.0.0.1', describe: 'address the HTTP and gRPC listeners bind' },
+  run_path: { schema: str, default: './.rc-agent', describe: 'data dir: embedded database, keys, auth token' },
+  cmd_port: { schema: port, default: 5001, describe: 'gRPC AgentSecure port (0 = ephemeral)' },
+  'apm_config.receiver_port': {
+    schema: port,
+    env: ['DD_APM_RECEIVER_PORT', 'DD_APM_CONFIG_RECEIVER_PORT'],
+    default: 8126,
+    describe: 'HTTP port of /v0.7/config (0 = ephemeral)',
+  },
+  stop_timeout: { schema: durationMs, default: 10_000, describe: 'time given to in-flight requests on stop' },
+  log_level: {
+    schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'off']),
+    default: 'info',
+    describe: 'log level (logs go to stderr)',
+  },
+  'remote_configuration.enabled': { schema: bool, default: true, describe: 'also gates /v0.7/config' },
+  'remote_configuration.rc_dd_url': {
+    schema: str,
+    default: '',
+    describe: 'backend URL (default https://config.<site>)',
+  },
+  'remote_configuration.no_tls': { schema: bool, default: false, describe: 'allow a plain-http backend URL' },
+  'remote_configuration.config_root': { schema: str, default: '', describe: 'pinned config root: JSON or a file path' },
+  'remote_configuration.director_root': {
+    schema: str,
+    default: '',
+    describe: 'pinned director root: JSON or a file path',
+  },
+  'remote_configuration.refresh_interval': {
+    schema: durationMs,
+    describe: 'backend poll interval (unset: 1 min, backend override allowed)',
+  },
+  'remote_configuration.max_backoff_interval': {
+    schema: durationMs,
+    default: 120_000,
+    describe: 'cap of the error backoff, clamped to [2 min, 5 min]',
+  },
+  'remote_configuration.fetch_timeout': {
+    schema: durationMs,
+    default: 10_000,
+    describe: 'timeout of every backend request',
+  },
+  'remote_configuration.clients.ttl_seconds': {
+    schema: durationMs,
+    default: 30_000,
+    describe: 'a client is active this long after its last request; outside [5 s, 60 s] → 30 s',
+  },
+  'remote_configuration.clients.cache_bypass_limit': {
+    schema: int(0),
+    default: 5,
+    describe: 'standard-lane cache bypasses per refresh interval; outside [1, 10] → 5',
+  },
+  'remote_configuration.policy': {
+    schema: z.enum(['fastlane', 'legacy']),
+    default: 'fastlane',
+    describe: 'legacy reproduces the reference agent scheduling exactly',
+  },
+  'remote_configuration.local.dir': {
+    schema: str,
+    default: '',
+    describe: 'config dir of the local signed source (default: the shipped examples/configs)',
+  },
+  'remote_configuration.local.org_id': { schema: int(1), default: 2, describe: 'org ID of local config paths' },
+  'remote_configuration.fast_lane.enabled': { schema: bool, default: true, describe: 'kill switch of the fast lane' },
+  'remote_configuration.fast_lane.products': {
+    schema: products,
+    default: ['FFE_FLAGS'],
+    describe: 'a request is fast lane when every product it asks for is listed here',
+  },
+  'remote_configuration.fast_lane.cache_bypass_limit': {
+    schema: int(0, 10_000),
+    default: 50,
+    describe: 'fast-lane cache bypasses per refresh interval',
+  },
+  'remote_configuration.fast_lane.block_ttl_ms': {
+    schema: int(0, 2000),
+    default: 500,
+    describe: 'longest a fast-lane request waits for its refresh (ms)',
+  },
+} as const satisfies Record<string, KeySpec>;
+
+export type ConfigKey = keyof typeof KEYS;
+
+export function envNames(key: ConfigKey): readonly string[] {
+  const spec: KeySpec = KEYS[key];
+  return spec.env ?? ['DD_' + key.replace(/\./g, '_').toUpperCase()];
+}

@@ -1,0 +1,174 @@
+// AgentSecure over TLS with a bearer token (DESIGN.md: gRPC on cmd_port), in front of RcService.
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { RcService, RequestContext } from '../service/types.js';
+import { AUTH_FAILURE_DETAILS, createTokenCheck } from './auth.js';
+import { loadOrCreateCredentials } from './credentials.js';
+import { GrpcSetupError } from './error.js';
+import { AGENT_SECURE_DEFINITION } from './service-definition.js';
+import { serviceErrorToGrpcStatus } from './status.js';
+import { ServiceError } from '../service/error.js';
+
+const MRF_UNAVAILABLE = 'MRF remote configuration service not initialized';
+
+export interface GrpcRequestDoneInfo {
+  /** `OK`, a ServiceErrorCode, `UNAUTHENTICATED` or `INTERNAL` */
+  readonly code: string;
+  readonly lane?: string;
+  readonly seconds: number;
+}
+
+export interface GrpcServerOptions {
+  readonly service: RcService;
+  /** where auth_token and ipc_cert.pem live (run_path) */
+  readonly dataDir: string;
+  readonly host: string;
+  /** 0 = ephemeral */
+  readonly port: number;
+  /** called once per ClientGetConfigs call */
+  readonly onRequestDone?: (info: GrpcRequestDoneInfo) => void;
+  /** monotonic clock for request durations; performance.now by default */
+  readonly monotonicNowMs?: () => number;
+}
+
+export interface GrpcServerHandle {
+  /** `host:port`, IPv6 hosts in brackets, e.g. `127.0.0.1:5001` */
+  readonly address: string;
+  readonly port: number;
+  /** Stops accepting, lets calls finish for up to graceMs, then cancels the rest. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Created only if the service reads `signal` (an AbortController costs microseconds); aborts on cancellation. */
+class GrpcRequestContext implements RequestContext {
+  readonly transport = 'grpc';
+  private controller: AbortController | undefined;
+  private onCancel: (() => void) | undefined;
+  private released = false;
+
+  constructor(private readonly call: ServerUnaryCall<unknown, unknown>) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (this.released) return controller.signal;
+      if (this.call.cancelled) controller.abort();
+      else {
+        this.onCancel = () => controller.abort();
+        this.call.once('cancelled', this.onCancel);
+      }
+    }
+    return this.controller.signal;
+  }
+
+  release(): void {
+    this.released = true;
+    if (this.onCancel !== undefined) this.call.off('cancelled', this.onCancel);
+  }
+}
+
+function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function codeLabel(e: unknown): string {
+  return e instanceof ServiceError ? e.code : 'INTERNAL';
+}
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServerHandle> {
+  const { service, onRequestDone } = opts;
+  const nowMs = opts.monotonicNowMs ?? (() => performance.now());
+  const creds = await loadOrCreateCredentials(opts.dataDir);
+  const checkToken = createTokenCheck(creds.token);
+
+  /** Authenticates, runs `handler` with a request context, maps its error; reports ClientGetConfigs outcomes. */
+  const unary =
+    <Req, Res>(handler: (request: Req, ctx: GrpcRequestContext) => Promise<Res>, report = false) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      const startedMs = report ? nowMs() : 0;
+      const done = (code: string): void => {
+        if (report) onRequestDone?.({ code, seconds: (nowMs() - startedMs) / 1000 });
+      };
+      const failure = checkToken(call.metadata);
+      if (failure !== undefined) {
+        done('UNAUTHENTICATED');
+        callback({ code: status.UNAUTHENTICATED, details: AUTH_FAILURE_DETAILS[failure] });
+        return;
+      }
+      const ctx = new GrpcRequestContext(call);
+      // a synchronous throw (getConfigState) is a rejection like any other
+      Promise.resolve()
+        .then(() => handler(call.request, ctx))
+        .then(
+          (response) => {
+            ctx.release();
+            done('OK');
+            callback(null, response);
+          },
+          (e: unknown) => {
+            ctx.release();
+            done(codeLabel(e));
+            callback(serviceErrorToGrpcStatus(e));
+          },
+        );
+    };
+
+  const unimplemented = async (): Promise<never> => {
+    throw new ServiceError('UNIMPLEMENTED', MRF_UNAVAILABLE);
+  };
+
+  const implementation: UntypedServiceImplementation = {
+    ClientGetConfigs: unary(
+      (request: Parameters<RcService['clientGetConfigs']>[0], ctx) => service.clientGetConfigs(request, ctx),
+      true,
+    ),
+    GetConfigState: unary(async () => service.getConfigState()),
+    ResetConfigState: unary(async () => {
+      await service.resetConfigState();
+      return {};
+    }),
+    // the multi-region-failover service is not provided (PROTOCOL.md §2)
+    ClientGetConfigsHA: unary(unimplemented),
+    GetConfigStateHA: unary(unimplemented),
+  };
+
+  const server = new Server();
+  server.addService(AGENT_SECURE_DEFINITION, implementation);
+  const tls = ServerCredentials.createSsl(
+    null,
+    [{ private_key: Buffer.from(creds.keyPem), cert_chain: Buffer.from(creds.certPem) }],
+    false,
+  );
+  const target = formatAddress(opts.host, opts.port);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(target, tls, (err, bound) => {
+      if (err) reject(new GrpcSetupError('BIND_FAILED', `cannot listen on ${target}`, { cause: err }));
+      else resolve(bound);
+    });
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (graceMs: number): Promise<void> => {
+    stopping ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      timer.unref();
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return stopping;
+  };
+
+  return { address: formatAddress(opts.host, port), port, stop };
+}

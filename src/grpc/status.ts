@@ -1,0 +1,33 @@
+// The one place where errors become gRPC statuses (STYLE.md rule 4; PROTOCOL.md §4.3: InvalidArgument for
+// validation, Unimplemented without a service, Unknown for everything else).
+import { status } from '@grpc/grpc-js';
+import { ServiceError, type ServiceErrorCode } from '../service/error.js';
+
+export function grpcStatusForServiceErrorCode(code: ServiceErrorCode): status {
+  switch (code) {
+    case 'INVALID_ARGUMENT':
+      return status.INVALID_ARGUMENT;
+    case 'UNIMPLEMENTED':
+      return status.UNIMPLEMENTED;
+    case 'NOT_FOUND':
+      return status.NOT_FOUND;
+    case 'CANCELLED':
+      return status.CANCELLED;
+    case 'UNAVAILABLE':
+      return status.UNAVAILABLE;
+    case 'UNKNOWN':
+      return status.UNKNOWN;
+    default:
+      return unreachable(code);
+  }
+}
+
+function unreachable(code: never): never {
+  throw new TypeError(`unmapped error code ${String(code)}`);
+}
+
+/** Service errors keep their message (it is the reference's); anything else is an internal failure, not described. */
+export function serviceErrorToGrpcStatus(e: unknown): { code: status; details: string } {
+  if (e instanceof ServiceError) return { code: grpcStatusForServiceErrorCode(e.code), details: e.message };
+  return { code: status.UNKNOWN, details: 'internal error' };
+}

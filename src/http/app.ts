@@ -1,0 +1,107 @@
+// The trace-receiver side of rc-agent (DESIGN.md "Ports and paths"): /v0.7/config, /info, health, status
+// and metrics on one fastify instance. Not listening: the caller listens, tests use inject().
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { RcService } from '../service/types.js';
+import { createConfigHandler, ignoreContentType, type RequestDoneInfo } from './config-route.js';
+import { httpErrorHandler, TEXT_PLAIN } from './error-handler.js';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Above the 5 s dd-trace-js poll on its shared keep-alive socket (PROTOCOL.md §7). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 10_000;
+export const CONFIG_PATH = '/v0.7/config';
+
+export interface MetricsSource {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
+
+export interface HttpAppOptions {
+  readonly service: RcService;
+  /** remote_configuration.enabled; false → /v0.7/config is not served (404) nor listed in /info */
+  readonly enabled: boolean;
+  /** a prom-client Registry */
+  readonly metrics?: MetricsSource;
+  readonly bodyLimitBytes?: number;
+  /** container tags for a container id; appended to client_tracer.tags */
+  readonly containerTags?: (containerId: string) => string[];
+  /** rc-agent version, shown by /info */
+  readonly version: string;
+  /** called once per /v0.7/config request that reached the handler */
+  readonly onRequestDone?: (info: RequestDoneInfo) => void;
+  readonly keepAliveTimeoutMs?: number;
+  /** errors only: request logging is off (no per-request logging on the hot path) */
+  readonly logger?: FastifyBaseLogger;
+  /** monotonic clock for request durations; performance.now by default */
+  readonly monotonicNowMs?: () => number;
+}
+
+/** GET /info in the trace-agent's shape; dd-trace-go starts RC only if `endpoints` lists /v0.7/config. */
+function infoBody(opts: HttpAppOptions): string {
+  return JSON.stringify({
+    version: opts.version,
+    git_commit: '',
+    endpoints: opts.enabled ? [CONFIG_PATH] : [],
+    feature_flags: [],
+    client_drop_p0s: false,
+    span_meta_structs: false,
+    long_running_spans: false,
+    config: {},
+  });
+}
+
+export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
+  const bodyLimitBytes = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const app = Fastify({
+    ...(opts.logger !== undefined ? { loggerInstance: opts.logger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: bodyLimitBytes,
+    keepAliveTimeout: opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  }) as unknown as FastifyInstance;
+
+  // Every body is JSON to the config handler whatever its Content-Type: read it as bytes and decode there.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    done(null, body);
+  });
+  app.setErrorHandler(httpErrorHandler);
+  // Go's http.NotFound
+  app.setNotFoundHandler((_request, reply) =>
+    reply
+      .code(404)
+      .header('content-type', TEXT_PLAIN)
+      .header('x-content-type-options', 'nosniff')
+      .send('404 page not found\n'),
+  );
+
+  if (opts.enabled) {
+    const handler = createConfigHandler({
+      service: opts.service,
+      bodyLimitBytes,
+      containerTags: opts.containerTags,
+      onRequestDone: opts.onRequestDone,
+      monotonicNowMs: opts.monotonicNowMs ?? (() => performance.now()),
+      logError: (message, err) => app.log.error({ err }, message),
+    });
+    app.all(CONFIG_PATH, { onRequest: ignoreContentType }, handler);
+  }
+
+  const info = infoBody(opts);
+  app.get('/info', (_request, reply) => reply.header('content-type', 'application/json').send(info));
+  app.get('/healthz', (_request, reply) => reply.header('content-type', TEXT_PLAIN).send('ok\n'));
+  app.get('/readyz', (_request, reply) => {
+    const ready = opts.service.isReady();
+    return reply
+      .code(ready ? 200 : 503)
+      .header('content-type', TEXT_PLAIN)
+      .send(ready ? 'ready\n' : 'not ready\n');
+  });
+  app.get('/status', (_request, reply) => reply.send(opts.service.status()));
+  const metrics = opts.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_request, reply) => {
+      const text = await metrics.metrics();
+      return reply.header('content-type', metrics.contentType).send(text);
+    });
+  }
+  return app;
+}

@@ -1,0 +1,12 @@
+export { RemoteConfigService, STANDARD_BLOCK_TTL_MS, type RemoteConfigServiceOptions } from './rc-service.js';
+export { StateStore, type StoreIdentity, type StoreOpenResult } from './state-store.js';
+export { ServiceError, SERVICE_ERROR_CODES, invalidArgument, type ServiceErrorCode } from './error.js';
+export { createServiceMetrics, type ServiceMetrics } from './metrics.js';
+export { systemClock, sleep, type Clock } from './clock.js';
+export { silentLogger, type Logger } from './logger.js';
+export { createLaneClassifier, LANES, type Lane } from './lanes.js';
+export { validateRequest } from './validate.js';
+export { MIN_REFRESH_SPACING_MS, type RefreshReason } from './poll-loop.js';
+export type { Snapshot, SnapshotTarget } from './snapshot.js';
+export type { BypassOutcome } from './bypass-coordinator.js';
+export type { RcService, RequestContext, StatusReport, Transport } from './types.js';

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { BACKEND_ERROR_CODES, BackendError } from '../../src/backend/index.js';
+
+void t.test('every error code is unique and documented in error.ts', async (t) => {
+  t.equal(new Set(BACKEND_ERROR_CODES).size, BACKEND_ERROR_CODES.length);
+  const source = readFileSync(new URL('../../src/backend/error.ts', import.meta.url), 'utf8');
+  for (const code of BACKEND_ERROR_CODES) {
+    t.match(source, new RegExp(`/\\*\\*[^*]+\\*/\\s*\\| '${code}'`), `${code} has a doc comment`);
+  }
+});
+
+void t.test('BackendError keeps code, cause, status and Retry-After', async (t) => {
+  const cause = new Error('root');
+  const err = new BackendError('PROXY', 'm', { cause, status: 429, retryAfterMs: 2000 });
+  t.equal(err.name, 'BackendError');
+  t.equal(err.code, 'PROXY');
+  t.equal(err.cause, cause);
+  t.equal(err.status, 429);
+  t.equal(err.retryAfterMs, 2000);
+  t.ok(err instanceof Error);
+  t.notOk('cause' in new BackendError('NETWORK', 'no cause'));
+});

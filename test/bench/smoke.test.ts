@@ -1,0 +1,94 @@
+// Smoke runs of both benchmarks with tiny parameters, through the real command line (`rc-agent bench …`): they
+// start real agent children and a backend simulator on loopback, and must write results.json and an HTML report
+// with SVG charts. Only the shape of the output is checked, never the speed.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
+import type { HerdScenarioResult } from '../../bench/herd/index.js';
+
+const BIN = fileURLToPath(new URL('../../bin/rc-agent', import.meta.url));
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, ['bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rc-bench-smoke-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+t.test('bench herd: every scenario in results.json, SVG charts in the report', async (t) => {
+  const out = tempDir(t);
+  const run = await runBench([
+    'herd',
+    '--tracers', '20',
+    '--ramp-ms', '200',
+    '--cap-ms', '4000',
+    '--backend-rtt-ms', '10',
+    '--poll-interval-ms', '1000',
+    '--fast-poll-interval-ms', '200',
+    '--workers', '1',
+    '--no-pin',
+    '--no-progress',
+    '--out', out,
+  ]);
+  t.equal(run.code, 0, 'the bench exits 0', { stderr: run.stderr.slice(-4000) });
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  t.equal(results.kind, 'herd');
+  t.same(Object.keys(results.scenarios).sort(), [
+    'agent=fastlane,client=fastlane',
+    'agent=fastlane,client=legacy',
+    'agent=legacy,client=fastlane',
+    'agent=legacy,client=legacy',
+  ]);
+  for (const s of Object.values(results.scenarios as Record<string, HerdScenarioResult>)) {
+    t.equal(s.tracers, 20);
+    t.equal(s.ffe.count, 20, `${s.key}: one FFE time (or undelivered) per tracer`);
+    t.type(s.backend.refreshes, 'number');
+    t.ok(s.agent === null || s.agent.rssPeakBytes > 0, 'agent RSS sampled');
+  }
+  t.type(results.run.git, 'object', 'the commit is recorded');
+  t.type(results.cpu.description, 'string', 'the core split is recorded');
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  t.match(html, /<svg /);
+  t.match(run.stdout, /report: /);
+});
+
+t.test('bench throughput: rc-agent vs the static route, and gRPC', async (t) => {
+  const out = tempDir(t);
+  const run = await runBench([
+    'throughput',
+    '--clients', '10',
+    '--connections', '2',
+    '--duration-s', '1',
+    '--warmup-s', '0',
+    '--grpc-concurrency', '2',
+    '--no-pin',
+    '--no-progress',
+    '--out', out,
+  ]);
+  t.equal(run.code, 0, 'the bench exits 0', { stderr: run.stderr.slice(-4000) });
+  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  t.equal(results.kind, 'throughput');
+  for (const variant of ['steady', 'full']) {
+    const v = results.http[variant];
+    t.ok(v.agent.requestsPerS > 0, `${variant}: the agent answered`);
+    t.ok(v.static.requestsPerS > 0, `${variant}: the static route answered`);
+    t.equal(v.agent.errors, 0, `${variant}: no non-2xx from the agent`);
+    t.type(v.ratio, 'number');
+    t.ok(results.grpc[variant].requestsPerS > 0, `${variant}: gRPC answered`);
+  }
+  t.equal(results.http.steady.replyBytes, 2, 'steady-state clients get {}');
+  t.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg /);
+});

@@ -1,0 +1,72 @@
+// `./bin/rc-agent run` as a real child process, with its `listening …` lines parsed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/rc-agent', import.meta.url));
+
+export interface AgentProcess {
+  readonly httpUrl: string;
+  readonly grpcAddress: string;
+  readonly child: ChildProcess;
+  output(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function spawnAgent(env: Record<string, string>, timeoutMs = 20_000): Promise<AgentProcess> {
+  const childEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('DD_') && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE') childEnv[k] = v;
+  }
+  const child = spawn(BIN, ['run'], {
+    env: { ...childEnv, DD_APM_RECEIVER_PORT: '0', DD_CMD_PORT: '0', DD_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = new Promise<{ http: string; grpc: string }>((resolve, reject) => {
+    let http: string | undefined;
+    let grpc: string | undefined;
+    const timer = setTimeout(() => reject(new Error(`agent did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      out += chunk.toString();
+      http ??= /^listening http (\S+)$/m.exec(out)?.[1];
+      grpc ??= /^listening grpc (\S+)$/m.exec(out)?.[1];
+      if (http && grpc) {
+        clearTimeout(timer);
+        resolve({ http, grpc });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code} before listening:\n${out}`));
+    });
+  });
+  const { http, grpc } = await listening;
+  return {
+    httpUrl: http,
+    grpcAddress: grpc,
+    child,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function waitUntil<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
