@@ -80,6 +80,7 @@ interface ThroughputCliOptions {
   connections: number;
   durationS: number;
   warmupS: number;
+  rounds: number;
   grpcConcurrency: number;
   grpc: boolean;
   backendRttMs: number;
@@ -161,7 +162,18 @@ program
     const list = Object.values(out.results.scenarios);
     process.stdout.write(
       `${textTable(
-        ['scenario', 'FFE p50', 'FFE p90', 'FFE p99', 'FFE max', 'delivered', 'all p99', 'backend refreshes', 'agent CPU s', 'RSS MiB'],
+        [
+          'scenario',
+          'FFE p50',
+          'FFE p90',
+          'FFE p99',
+          'FFE max',
+          'delivered',
+          'all p99',
+          'backend refreshes',
+          'agent CPU s',
+          'RSS MiB',
+        ],
         list.map((s) => [
           s.key,
           formatMs(s.ffe.p50),
@@ -181,7 +193,9 @@ program
         `${c.candidate} vs ${c.baseline}: FFE p50 ${c.ffeP50Speedup ?? '–'}× faster, p99 ${c.ffeP99Speedup ?? '–'}× faster\n`,
       );
     }
-    process.stdout.write(`cpu: ${out.results.cpu.description}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`);
+    process.stdout.write(
+      `cpu: ${out.results.cpu.description}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`,
+    );
   });
 
 program
@@ -191,6 +205,7 @@ program
   .option('--connections <n>', 'concurrent HTTP connections', integer(1, 10_000), 64)
   .option('--duration-s <s>', 'seconds of load per measurement', integer(1, 3600), 10)
   .option('--warmup-s <s>', 'seconds of unmeasured load before each measurement', integer(0, 600), 2)
+  .option('--rounds <n>', 'alternating agent/static rounds (the best of each counts)', integer(1, 100), 2)
   .option('--grpc-concurrency <n>', 'concurrent gRPC calls', integer(1, 10_000), 64)
   .option('--no-grpc', 'skip the gRPC measurement')
   .option('--backend-rtt-ms <ms>', 'backend simulator latency', integer(0, 60_000), 0)
@@ -208,6 +223,7 @@ program
       connections: o.connections,
       durationS: o.durationS,
       warmupS: o.warmupS,
+      rounds: o.rounds,
       grpc: o.grpc,
       grpcConcurrency: o.grpcConcurrency,
       backendRttMs: o.backendRttMs,
@@ -217,7 +233,9 @@ program
       ...(o.agentEnv === undefined ? {} : { agentEnv: o.agentEnv }),
     });
     process.stdout.write(`${throughputSummaryTable(out.results)}\n`);
-    process.stdout.write(`cpu: ${out.results.cpu.description}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`);
+    process.stdout.write(
+      `cpu: ${out.results.cpu.description}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`,
+    );
     if (out.results.cpuProfile !== null) process.stdout.write(`agent CPU profile: ${out.results.cpuProfile}\n`);
   });
 

@@ -9,7 +9,13 @@ export const BENCH_ORG_ID = 2;
 export const FFE_PRODUCT = 'FFE_FLAGS';
 
 /** What dd-trace-js 5.132 asks for with FFE over RC (PROTOCOL.md §3.3). */
-export const TRACER_PRODUCTS: readonly string[] = ['APM_TRACING', 'AGENT_CONFIG', 'AGENT_TASK', 'ASM_FEATURES', 'FFE_FLAGS'];
+export const TRACER_PRODUCTS: readonly string[] = [
+  'APM_TRACING',
+  'AGENT_CONFIG',
+  'AGENT_TASK',
+  'ASM_FEATURES',
+  'FFE_FLAGS',
+];
 
 /** Benign for a real dd-trace process: sampling stays 1, AppSec stays off, flags are plain. */
 const BENCH_CONFIGS: ReadonlyArray<{ product: string; id: string; body: unknown }> = [
@@ -40,7 +46,13 @@ const BENCH_CONFIGS: ReadonlyArray<{ product: string; id: string; body: unknown 
       schema_version: 'v1.0.0',
       action: 'enable',
       service_target: { service: '*', env: '*' },
-      lib_config: { library_language: 'all', library_version: 'latest', service_name: '*', env: '*', tracing_sampling_rate: 1 },
+      lib_config: {
+        library_language: 'all',
+        library_version: 'latest',
+        service_name: '*',
+        env: '*',
+        tracing_sampling_rate: 1,
+      },
       sdk_config: { config: { DD_TRACE_SAMPLE_RATE: '1' } },
     },
   },

@@ -8,7 +8,11 @@ export async function getText(url: string, timeoutMs = 5000): Promise<{ status: 
 }
 
 /** Polls `<httpUrl>/readyz` until 200: the agent has published its first verified snapshot. */
-export async function waitReady(httpUrl: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitReady(
+  httpUrl: string,
+  timeoutMs: number,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {

@@ -18,7 +18,8 @@ export function parsePromText(text: string): PromSample[] {
     if (!match?.[1] || match[3] === undefined) continue;
     const labels: Record<string, string> = {};
     for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) {
-      if (key !== undefined && value !== undefined) labels[key] = value.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
+      if (key !== undefined && value !== undefined)
+        labels[key] = value.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
     }
     samples.push({ name: match[1], labels, value: parseValue(match[3]) });
   }

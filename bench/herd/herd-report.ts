@@ -93,7 +93,12 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
   sections.push(
     '<h2>Agent counters during each scenario</h2>',
     htmlTable(
-      ['scenario', 'backend refreshes by reason/result', 'bypass by lane/outcome', 'ClientGetConfigs by lane/transport/code'],
+      [
+        'scenario',
+        'backend refreshes by reason/result',
+        'bypass by lane/outcome',
+        'ClientGetConfigs by lane/transport/code',
+      ],
       list.map((s) => [s.key, entries(s.backend.byReason), entries(s.bypass), entries(s.getConfigs)]),
     ),
   );
@@ -113,8 +118,14 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
       ]),
     );
   }
-  sections.push('<h2>Delivery CDFs</h2>', `<div class="charts">${charts.map((svg) => `<div>${svg}</div>`).join('\n')}</div>`);
+  sections.push(
+    '<h2>Delivery CDFs</h2>',
+    `<div class="charts">${charts.map((svg) => `<div>${svg}</div>`).join('\n')}</div>`,
+  );
 
-  sections.push('<h2>Configuration</h2>', `<pre>${escapeHtml(JSON.stringify({ run: results.run, config: c }, null, 2))}</pre>`);
+  sections.push(
+    '<h2>Configuration</h2>',
+    `<pre>${escapeHtml(JSON.stringify({ run: results.run, config: c }, null, 2))}</pre>`,
+  );
   return htmlPage('rc-agent herd benchmark', sections);
 }

@@ -90,7 +90,11 @@ export interface HerdScenarioResult {
   readonly machineLoad1m: { readonly before: number; readonly after: number };
   /** The agent's event-loop lag over the scenario (prom-client default metrics, reset at each scrape). */
   readonly agentEventLoopLag: { readonly p99Ms: number | null; readonly maxMs: number | null };
-  readonly client: { readonly requests: number | null; readonly timeouts: number | null; readonly errors: number | null };
+  readonly client: {
+    readonly requests: number | null;
+    readonly timeouts: number | null;
+    readonly errors: number | null;
+  };
 }
 
 export interface HerdComparison {

@@ -107,7 +107,10 @@ port.on('message', (message: HerdParentMessage) => {
       const delayMs = Math.max(0, message.startAtMs + tracer.bootOffsetMs - absoluteNowMs());
       timers.push(setTimeout(() => boot(tracer), delayMs));
     }
-    progressTimer = setInterval(() => post({ type: 'progress', booted, ffe: ffeCount, all: allCount }), data.progressIntervalMs);
+    progressTimer = setInterval(
+      () => post({ type: 'progress', booted, ffe: ffeCount, all: allCount }),
+      data.progressIntervalMs,
+    );
   } else if (message.type === 'stop' && !stopping) {
     stopAll().then(
       () => port.close(),

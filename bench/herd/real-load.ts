@@ -112,7 +112,9 @@ export function startRealLoad(opts: RealLoadOptions): Promise<HerdLoad> {
     });
     child.once('exit', (code) => {
       if (!stopping && tracer.allMs === undefined) {
-        fail(new BenchError('LOAD_GENERATOR', `dd-trace process ${index} exited (code ${code}): ${tracer.fatal ?? ''}`));
+        fail(
+          new BenchError('LOAD_GENERATOR', `dd-trace process ${index} exited (code ${code}): ${tracer.fatal ?? ''}`),
+        );
       }
     });
   };

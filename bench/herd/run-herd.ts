@@ -237,7 +237,8 @@ async function runScenario(
       bypass: groupSamples(delta, 'rc_bypass_requests_total', ['lane', 'outcome']),
       getConfigs: groupSamples(delta, 'rc_client_get_configs_total', ['lane', 'transport', 'code']),
       lockHold: {
-        p99AtMostMs: lock.upperBoundS === undefined || !Number.isFinite(lock.upperBoundS) ? null : lock.upperBoundS * 1000,
+        p99AtMostMs:
+          lock.upperBoundS === undefined || !Number.isFinite(lock.upperBoundS) ? null : lock.upperBoundS * 1000,
         count: lock.count,
       },
       // Other work on the machine (1-minute load average) shifts every figure: recorded, not corrected for.
@@ -263,9 +264,7 @@ async function runScenario(
             : Math.round(((selfAfter.cpuSeconds - selfBefore.cpuSeconds) / (durationMs / 1000)) * 100) / 100,
         cores: cpu.pinned ? cpu.cores - 1 : cpu.cores,
         eventLoopDelay:
-          eventLoopDelay === null
-            ? null
-            : { p99Ms: round1(eventLoopDelay.p99Ms), maxMs: round1(eventLoopDelay.maxMs) },
+          eventLoopDelay === null ? null : { p99Ms: round1(eventLoopDelay.p99Ms), maxMs: round1(eventLoopDelay.maxMs) },
       },
       client: {
         requests: sumNullable(tracerResults.map((t) => t.requests)),

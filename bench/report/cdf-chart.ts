@@ -55,7 +55,11 @@ export function cdfSpec(title: string, series: readonly CdfSeries[], opts: CdfCh
   };
 }
 
-export async function renderCdfSvg(title: string, series: readonly CdfSeries[], opts: CdfChartOptions = {}): Promise<string> {
+export async function renderCdfSvg(
+  title: string,
+  series: readonly CdfSeries[],
+  opts: CdfChartOptions = {},
+): Promise<string> {
   return renderSvg(cdfSpec(title, series, opts));
 }
 

@@ -67,7 +67,11 @@ async function runGrpc(d: GrpcLoadData): Promise<LoadResult> {
       return { calls, failures, elapsedS: (performance.now() - started) / 1000 };
     };
     if (d.warmupS > 0) await loop(d.warmupS);
-    const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+    const histogram = hdr.build({
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 60_000_000,
+      numberOfSignificantValueDigits: 3,
+    });
     const { calls, failures, elapsedS } = await loop(d.durationS, histogram);
     const ms = (us: number): number => Math.round(us / 10) / 100;
     return {

@@ -1,11 +1,19 @@
 // `rc-agent bench throughput`: steady-state /v0.7/config load from many distinct, already-active clients against
 // (a) the agent and (b) a fastify route answering the same bytes from memory — the HTTP stack's limit — plus
 // ClientGetConfigs over gRPC. Servers run as child processes on the agent's core, load in worker threads elsewhere.
-import { fork, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { BenchError } from '../error.js';
 import {
@@ -14,7 +22,6 @@ import {
   createProgress,
   expectedPaths,
   pinSelf,
-  pinnedCommand,
   planCpus,
   startAgentProcess,
   startBenchBackend,
@@ -26,6 +33,7 @@ import {
 import type { BackendSimulator } from '../../src/backend/index.js';
 import { buildClientPool } from './client-pool.js';
 import { summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
+import { startStaticProcess, tsxLoader, type CapturedReply, type StaticProcess } from './static-process.js';
 import { renderThroughputReport } from './throughput-report.js';
 import type { LoadData, LoadResult, LoadWorkerMessage } from './throughput-protocol.js';
 import {
@@ -54,6 +62,7 @@ export function validateThroughputOptions(opts: ThroughputOptions): void {
   atLeast('duration-s', opts.durationS, 1);
   atLeast('warmup-s', opts.warmupS, 0);
   atLeast('grpc-concurrency', opts.grpcConcurrency, 1);
+  atLeast('rounds', opts.rounds, 1);
   atLeast('backend-rtt-ms', opts.backendRttMs, 0);
 }
 
@@ -67,6 +76,7 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
   const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-throughput-'));
   let backend: BackendSimulator | undefined;
   let agent: AgentProcess | undefined;
+  let staticServer: StaticProcess | undefined;
   try {
     const configs = writeBenchConfigs(join(workDir, 'configs'));
     const stateDir = join(workDir, 'backend-state');
@@ -101,18 +111,41 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
       throw new BenchError('LOAD_GENERATOR', `a steady-state client got ${replies.steady.body.length} bytes, not {}`);
     }
 
-    const agentHttp: Partial<Record<Variant, AgentLoadResult>> = {};
-    for (const variant of VARIANTS) {
-      agentHttp[variant] = await measureOnAgent(agent, opts, `agent http ${variant}`, {
-        kind: 'http',
-        url: agent.httpUrl,
-        path: CONFIG_PATH,
-        bodies: pool.bodies[variant],
-        connections: opts.connections,
-        durationS: opts.durationS,
-        warmupS: opts.warmupS,
-      });
+    // Rounds alternate agent and static runs on the same core, so drifting background load hits both alike; the
+    // best round of each counts (other work on the machine only ever slows a run down).
+    staticServer = await startStaticProcess({ repoRoot: opts.repoRoot, workDir, cpus: cpu.agentCpus, replies });
+    const rounds: Record<Variant, { agent: AgentLoadResult[]; static: LoadResult[] }> = {
+      steady: { agent: [], static: [] },
+      full: { agent: [], static: [] },
+    };
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const variant of VARIANTS) {
+        const http = {
+          kind: 'http' as const,
+          bodies: pool.bodies[variant],
+          connections: opts.connections,
+          durationS: opts.durationS,
+          warmupS: opts.warmupS,
+        };
+        rounds[variant].agent.push(
+          await measureOnAgent(agent, opts, `agent http ${variant} ${round}/${opts.rounds}`, {
+            ...http,
+            url: agent.httpUrl,
+            path: CONFIG_PATH,
+          }),
+        );
+        rounds[variant].static.push(
+          await runLoad(
+            opts.repoRoot,
+            `static http ${variant} ${round}/${opts.rounds}`,
+            { ...http, url: staticServer.url, path: `/${variant}${CONFIG_PATH}` },
+            opts.progress,
+          ),
+        );
+      }
     }
+    await staticServer.stop();
+    staticServer = undefined;
 
     let grpc: Record<Variant, AgentLoadResult> | null = null;
     if (opts.grpc) {
@@ -142,24 +175,29 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     let cpuProfile: string | null = null;
     let profile: ProfileSummary | null = null;
     if (opts.cpuProf) {
-      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file !== undefined) {
+      // The agent's main thread writes the largest profile (helper threads write small ones).
+      const files = readdirSync(profDir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .sort((a, b) => statSync(join(profDir, b)).size - statSync(join(profDir, a)).size);
+      if (files[0] !== undefined) {
         cpuProfile = join(opts.outDir, 'agent.cpuprofile');
-        renameSync(join(profDir, file), cpuProfile);
-        profile = summarizeCpuProfile(JSON.parse(readFileSync(cpuProfile, 'utf8')) as Parameters<typeof summarizeCpuProfile>[0]);
+        renameSync(join(profDir, files[0]), cpuProfile);
+        profile = summarizeCpuProfile(
+          JSON.parse(readFileSync(cpuProfile, 'utf8')) as Parameters<typeof summarizeCpuProfile>[0],
+        );
       }
     }
 
-    const staticResults = await measureStatic(opts, cpu.agentCpus, workDir, replies, pool.bodies);
     const http = {} as Record<Variant, VariantResult>;
     for (const variant of VARIANTS) {
-      const a = agentHttp[variant]!;
-      const s = staticResults[variant];
+      const a = best(rounds[variant].agent);
+      const s = best(rounds[variant].static);
       http[variant] = {
         replyBytes: replies[variant].body.length,
         agent: a,
         static: s,
         ratio: s.requestsPerS > 0 ? Math.round((a.requestsPerS / s.requestsPerS) * 100) / 100 : 0,
+        rounds: rounds[variant],
       };
     }
 
@@ -172,6 +210,7 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
         connections: opts.connections,
         durationS: opts.durationS,
         warmupS: opts.warmupS,
+        rounds: opts.rounds,
         grpc: opts.grpc,
         grpcConcurrency: opts.grpcConcurrency,
         backendRttMs: opts.backendRttMs,
@@ -195,15 +234,11 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     }
     return { results, resultsPath, reportPath };
   } finally {
+    await staticServer?.stop();
     await agent?.stop();
     await backend?.close();
     rmSync(workDir, { recursive: true, force: true });
   }
-}
-
-interface CapturedReply {
-  readonly contentType: string;
-  readonly body: Buffer;
 }
 
 async function capture(httpUrl: string, body: string): Promise<CapturedReply> {
@@ -245,6 +280,10 @@ async function measureOnAgent(
   }
 }
 
+function best<T extends LoadResult>(runs: readonly T[]): T {
+  return runs.reduce((a, b) => (b.requestsPerS > a.requestsPerS ? b : a));
+}
+
 /** Runs one measurement in a load child (it inherits this process's CPU affinity). */
 function runLoad(repoRoot: string, label: string, data: LoadData, showProgress: boolean): Promise<LoadResult> {
   const totalS = data.warmupS + data.durationS;
@@ -264,8 +303,12 @@ function runLoad(repoRoot: string, label: string, data: LoadData, showProgress: 
       if (message.type === 'result') resolve(message.result);
       else reject(new BenchError('LOAD_GENERATOR', `${label}: ${message.message}`));
     });
-    child.on('error', (err) => reject(new BenchError('LOAD_GENERATOR', `${label}: the load child failed`, { cause: err })));
-    child.on('exit', (code) => reject(new BenchError('LOAD_GENERATOR', `${label}: the load child exited (code ${code})`)));
+    child.on('error', (err) =>
+      reject(new BenchError('LOAD_GENERATOR', `${label}: the load child failed`, { cause: err })),
+    );
+    child.on('exit', (code) =>
+      reject(new BenchError('LOAD_GENERATOR', `${label}: the load child exited (code ${code})`)),
+    );
   }).finally(async () => {
     clearInterval(tick);
     bar?.update(totalS);
@@ -273,60 +316,3 @@ function runLoad(repoRoot: string, label: string, data: LoadData, showProgress: 
     await stopChild(child, 5000);
   });
 }
-
-function tsxLoader(repoRoot: string): string {
-  return `file://${join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')}`;
-}
-
-async function measureStatic(
-  opts: ThroughputOptions,
-  cpus: string | undefined,
-  workDir: string,
-  replies: Readonly<Record<Variant, CapturedReply>>,
-  bodies: Readonly<Record<Variant, readonly string[]>>,
-): Promise<Record<Variant, LoadResult>> {
-  const repliesFile = join(workDir, 'static-replies.json');
-  const json: Record<string, { contentType: string; bodyBase64: string }> = {};
-  for (const variant of VARIANTS) {
-    json[variant] = { contentType: replies[variant].contentType, bodyBase64: replies[variant].body.toString('base64') };
-  }
-  writeFileSync(repliesFile, JSON.stringify(json));
-  const script = new URL('./static-server.ts', import.meta.url).pathname;
-  const { command, args } = pinnedCommand(process.execPath, ['--import', tsxLoader(opts.repoRoot), script, repliesFile], cpus);
-  const child = spawn(command, args, { cwd: opts.repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  trackChild(child);
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
-      const timer = setTimeout(() => reject(new BenchError('LOAD_GENERATOR', 'the static server did not start')), 30_000);
-      lines.on('line', (line) => {
-        const match = /^listening static (http:\/\/\S+)$/.exec(line);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          child.stdout?.resume();
-          resolve(match[1]);
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new BenchError('LOAD_GENERATOR', `the static server exited (code ${code})`));
-      });
-    });
-    const results: Partial<Record<Variant, LoadResult>> = {};
-    for (const variant of VARIANTS) {
-      results[variant] = await runLoad(opts.repoRoot, `static http ${variant}`, {
-        kind: 'http',
-        url,
-        path: `/${variant}${CONFIG_PATH}`,
-        bodies: bodies[variant],
-        connections: opts.connections,
-        durationS: opts.durationS,
-        warmupS: opts.warmupS,
-      }, opts.progress);
-    }
-    return results as Record<Variant, LoadResult>;
-  } finally {
-    await stopChild(child, 5000);
-  }
-}
-

@@ -44,5 +44,4 @@ export interface GrpcLoadData {
 export type LoadData = HttpLoadData | GrpcLoadData;
 
 export type LoadWorkerMessage =
-  | { readonly type: 'result'; readonly result: LoadResult }
-  | { readonly type: 'error'; readonly message: string };
+  { readonly type: 'result'; readonly result: LoadResult } | { readonly type: 'error'; readonly message: string };

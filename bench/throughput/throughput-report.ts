@@ -18,7 +18,16 @@ function loadRow(name: string, r: LoadResult, extra: Array<string | number | nul
   ];
 }
 
-const LOAD_HEADERS = ['target', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx / failed', 'transport errors'];
+const LOAD_HEADERS = [
+  'target',
+  'req/s',
+  'p50 ms',
+  'p90 ms',
+  'p99 ms',
+  'max ms',
+  'non-2xx / failed',
+  'transport errors',
+];
 
 function rows(results: ThroughputResults) {
   const out: Array<Array<string | number | null>> = [];
@@ -28,7 +37,8 @@ function rows(results: ThroughputResults) {
     out.push(loadRow(`static route http ${v}`, h.static, [null, null]));
   }
   if (results.grpc !== null) {
-    for (const v of VARIANTS) out.push(loadRow(`rc-agent grpc ${v}`, results.grpc[v], [results.grpc[v].agentCpuCores, null]));
+    for (const v of VARIANTS)
+      out.push(loadRow(`rc-agent grpc ${v}`, results.grpc[v], [results.grpc[v].agentCpuCores, null]));
   }
   return out;
 }
@@ -49,6 +59,21 @@ export async function renderThroughputReport(results: ThroughputResults): Promis
     htmlTable([...LOAD_HEADERS, 'agent CPU cores', 'ratio to static'], rows(results)),
     '<p>steady: up-to-date clients, the agent answers <code>{}</code>; full: the same clients with no cached files, the agent answers every file. Ratio = rc-agent req/s ÷ static route req/s (goal ≥ 0.7).</p>',
   ];
+  sections.push(
+    '<h3>Every round (req/s)</h3>',
+    htmlTable(
+      ['variant', 'rc-agent', 'static route', 'agent CPU cores'],
+      VARIANTS.map((v) => {
+        const r = results.http[v].rounds;
+        return [
+          v,
+          r.agent.map((x) => Math.round(x.requestsPerS)).join(', '),
+          r.static.map((x) => Math.round(x.requestsPerS)).join(', '),
+          r.agent.map((x) => x.agentCpuCores ?? '–').join(', '),
+        ];
+      }),
+    ),
+  );
   const bars = VARIANTS.flatMap((v) => [
     { variant: v, target: 'rc-agent', rps: Math.round(results.http[v].agent.requestsPerS) },
     { variant: v, target: 'static route', rps: Math.round(results.http[v].static.requestsPerS) },
@@ -81,6 +106,9 @@ export async function renderThroughputReport(results: ThroughputResults): Promis
       ),
     );
   }
-  sections.push('<h2>Configuration</h2>', `<pre>${escapeHtml(JSON.stringify({ run: results.run, config: c }, null, 2))}</pre>`);
+  sections.push(
+    '<h2>Configuration</h2>',
+    `<pre>${escapeHtml(JSON.stringify({ run: results.run, config: c }, null, 2))}</pre>`,
+  );
   return htmlPage('rc-agent throughput benchmark', sections);
 }

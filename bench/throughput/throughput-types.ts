@@ -12,6 +12,8 @@ export interface ThroughputOptions {
   readonly connections: number;
   readonly durationS: number;
   readonly warmupS: number;
+  /** Alternating agent/static rounds; the best of each counts. */
+  readonly rounds: number;
   readonly grpc: boolean;
   readonly grpcConcurrency: number;
   readonly backendRttMs: number;
@@ -39,8 +41,9 @@ export interface VariantResult {
   readonly replyBytes: number;
   readonly agent: AgentLoadResult;
   readonly static: LoadResult;
-  /** agent req/s ÷ static req/s. */
+  /** agent req/s ÷ static req/s (best rounds). */
   readonly ratio: number;
+  readonly rounds: { readonly agent: readonly AgentLoadResult[]; readonly static: readonly LoadResult[] };
 }
 
 export interface ThroughputResults {

@@ -10,3 +10,6 @@ export { MIN_REFRESH_SPACING_MS, type RefreshReason } from './poll-loop.js';
 export type { Snapshot, SnapshotTarget } from './snapshot.js';
 export type { BypassOutcome } from './bypass-coordinator.js';
 export type { RcService, RequestContext, StatusReport, Transport } from './types.js';
+export { compilePredicates, matchesPredicates, type CompiledPredicate } from './predicates.js';
+export { cachedFileIsCurrent, isTargetLive } from './selection.js';
+export { ClientTracker } from './client-tracker.js';

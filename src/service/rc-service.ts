@@ -27,7 +27,8 @@ import { createLaneClassifier, type Lane, type LaneClassifier } from './lanes.js
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { PollLoop } from './poll-loop.js';
 import { buildSnapshot, sha256Hex, type Snapshot, type SnapshotTarget } from './snapshot.js';
-import { cachedFileIsCurrent, isTargetLive, matchesPredicates } from './selection.js';
+import { cachedFileIsCurrent, isTargetLive } from './selection.js';
+import { matchesPredicates } from './predicates.js';
 import { ServiceError } from './error.js';
 import { validateRequest } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { parseConfigPath, tufVersions, type TrustedState, type TufVersions } from '../uptane/index.js';
 import type { IFile } from '../proto/index.js';
-import { compilePredicates, type CompiledPredicate } from './selection.js';
+import { compilePredicates, type CompiledPredicate } from './predicates.js';
 
 export interface SnapshotTarget {
   readonly path: string;

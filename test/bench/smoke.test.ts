@@ -32,16 +32,24 @@ t.test('bench herd: every scenario in results.json, SVG charts in the report', a
   const out = tempDir(t);
   const run = await runBench([
     'herd',
-    '--tracers', '20',
-    '--ramp-ms', '200',
-    '--cap-ms', '4000',
-    '--backend-rtt-ms', '10',
-    '--poll-interval-ms', '1000',
-    '--fast-poll-interval-ms', '200',
-    '--workers', '1',
+    '--tracers',
+    '20',
+    '--ramp-ms',
+    '200',
+    '--cap-ms',
+    '4000',
+    '--backend-rtt-ms',
+    '10',
+    '--poll-interval-ms',
+    '1000',
+    '--fast-poll-interval-ms',
+    '200',
+    '--workers',
+    '1',
     '--no-pin',
     '--no-progress',
-    '--out', out,
+    '--out',
+    out,
   ]);
   t.equal(run.code, 0, 'the bench exits 0', { stderr: run.stderr.slice(-4000) });
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -69,14 +77,20 @@ t.test('bench throughput: rc-agent vs the static route, and gRPC', async (t) => 
   const out = tempDir(t);
   const run = await runBench([
     'throughput',
-    '--clients', '10',
-    '--connections', '2',
-    '--duration-s', '1',
-    '--warmup-s', '0',
-    '--grpc-concurrency', '2',
+    '--clients',
+    '10',
+    '--connections',
+    '2',
+    '--duration-s',
+    '1',
+    '--warmup-s',
+    '0',
+    '--grpc-concurrency',
+    '2',
     '--no-pin',
     '--no-progress',
-    '--out', out,
+    '--out',
+    out,
   ]);
   t.equal(run.code, 0, 'the bench exits 0', { stderr: run.stderr.slice(-4000) });
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));

@@ -60,7 +60,8 @@ export async function createHarness(
   t.teardown(close);
   if (options.start !== false) {
     service.start();
-    await clock.advance((options.latencyMs ?? 0) + 1);
+    // The first refresh also writes the org UUID and the state to lmdb (real I/O): step until it published.
+    for (let i = 0; i < 20 && !service.isReady(); i++) await clock.advance((options.latencyMs ?? 0) + 1);
   }
   return { clock, backend, service, store, dataDir, close };
 }

@@ -10,14 +10,19 @@ export class SignedTestBackend implements BackendClient {
   readonly requests: ILatestConfigsRequest[] = [];
   latencyMs: number;
   failWith: Error | undefined;
+  /** Rewrites a response before it is sent (attacks, corruption). */
+  transform: ((response: ILatestConfigsResponse) => ILatestConfigsResponse) | undefined;
 
   constructor(
     private readonly clock: Clock,
     files: SignerFile[],
-    options: { latencyMs?: number; agentRefreshIntervalS?: number } = {},
+    options: { latencyMs?: number; agentRefreshIntervalS?: number; timestampExpiresInMs?: number } = {},
   ) {
     this.latencyMs = options.latencyMs ?? 0;
-    this.signer = RepositorySigner.create({ agentRefreshIntervalS: options.agentRefreshIntervalS }, clock.now());
+    this.signer = RepositorySigner.create(
+      { agentRefreshIntervalS: options.agentRefreshIntervalS, timestampExpiresInMs: options.timestampExpiresInMs },
+      clock.now(),
+    );
     this.signer.publish(files, clock.now());
   }
 
@@ -34,7 +39,8 @@ export class SignedTestBackend implements BackendClient {
     this.requests.push(wire);
     await sleep(this.clock, this.latencyMs / 2, signal);
     if (this.failWith) throw this.failWith;
-    const response = pb.LatestConfigsResponse.encode(this.signer.latestConfigs(wire)).finish();
+    const answer = this.signer.latestConfigs(wire);
+    const response = pb.LatestConfigsResponse.encode(this.transform ? this.transform(answer) : answer).finish();
     await sleep(this.clock, this.latencyMs / 2, signal);
     return pb.LatestConfigsResponse.decode(response);
   }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cachedFileIsCurrent, compilePredicates, matchesPredicates } from '../../src/service/selection.js';
+import { cachedFileIsCurrent, compilePredicates, matchesPredicates } from '../../src/service/index.js';
 import type { SnapshotTarget } from '../../src/service/index.js';
 import type { IClient } from '../../src/proto/index.js';
 

@@ -1,6 +1,12 @@
 // Herd pieces that need no agent: the ramp schedule, the comparison against the legacy baseline, the report.
 import t from 'tap';
-import { bootOffsetMs, compareScenarios, renderHerdReport, type HerdResults, type HerdScenarioResult } from '../../../bench/herd/index.js';
+import {
+  bootOffsetMs,
+  compareScenarios,
+  renderHerdReport,
+  type HerdResults,
+  type HerdScenarioResult,
+} from '../../../bench/herd/index.js';
 import { distribution } from '../../../bench/common/index.js';
 
 t.test('boots spread evenly inside the ramp window', async (t) => {
@@ -9,7 +15,11 @@ t.test('boots spread evenly inside the ramp window', async (t) => {
   t.equal(bootOffsetMs(0, 1, 1000), 0);
 });
 
-function scenario(agentPolicy: 'legacy' | 'fastlane', clientPolicy: 'legacy' | 'fastlane', ffeMs: number[]): HerdScenarioResult {
+function scenario(
+  agentPolicy: 'legacy' | 'fastlane',
+  clientPolicy: 'legacy' | 'fastlane',
+  ffeMs: number[],
+): HerdScenarioResult {
   const d = distribution(ffeMs);
   return {
     key: `agent=${agentPolicy},client=${clientPolicy}`,
@@ -43,8 +53,18 @@ t.test('speed-ups against agent=legacy,client=legacy', async (t) => {
     c: scenario('fastlane', 'legacy', [Infinity, Infinity, 100]),
   };
   t.same(compareScenarios(scenarios), [
-    { baseline: 'agent=legacy,client=legacy', candidate: 'agent=fastlane,client=fastlane', ffeP50Speedup: 40, ffeP99Speedup: 40 },
-    { baseline: 'agent=legacy,client=legacy', candidate: 'agent=fastlane,client=legacy', ffeP50Speedup: null, ffeP99Speedup: null },
+    {
+      baseline: 'agent=legacy,client=legacy',
+      candidate: 'agent=fastlane,client=fastlane',
+      ffeP50Speedup: 40,
+      ffeP99Speedup: 40,
+    },
+    {
+      baseline: 'agent=legacy,client=legacy',
+      candidate: 'agent=fastlane,client=legacy',
+      ffeP50Speedup: null,
+      ffeP99Speedup: null,
+    },
   ]);
   t.same(compareScenarios({ b: scenarios.b }), [], 'no baseline, no comparison');
 });

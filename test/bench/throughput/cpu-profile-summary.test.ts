@@ -36,7 +36,10 @@ t.test('self time by function and area', async (t) => {
 
 t.test('withoutCache empties the client cache, keeps its identity', async (t) => {
   const steady = JSON.stringify({
-    client: { id: 'c1', state: { root_version: 1, targets_version: 42, config_states: [{ id: 'x' }], backend_client_state: 'abc' } },
+    client: {
+      id: 'c1',
+      state: { root_version: 1, targets_version: 42, config_states: [{ id: 'x' }], backend_client_state: 'abc' },
+    },
     cached_target_files: [{ path: 'p' }],
   });
   const full = JSON.parse(withoutCache(steady));
