@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
 import { startBackendSimulator } from '../../src/backend/index.js';
+import { AUTH_TOKEN_FILE, IPC_CERT_FILE, createAgentSecureClient } from '../../src/grpc/index.js';
 import { spawnAgent, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
 import { spawnTracer } from '../helpers/tracer.js';
 
@@ -87,6 +88,51 @@ t.test('a real dd-trace-js process applies, updates and unapplies configs served
   t.pass('the deleted APM_TRACING config was unapplied');
   await waitUntil('the remaining APM_TRACING config acknowledged', acked('APM_TRACING', 'org-sampling'));
   await tracer.kill();
+
+  // The same service over gRPC (TLS + bearer token from the data dir), as in-agent clients call it.
+  const grpc = createAgentSecureClient(agent.grpcAddress, {
+    token: readFileSync(join(runPath, AUTH_TOKEN_FILE), 'utf8').trim(),
+    certPem: readFileSync(join(runPath, IPC_CERT_FILE), 'utf8'),
+  });
+  try {
+    const agentReply = await grpc.clientGetConfigs({
+      client: {
+        state: { rootVersion: 1 },
+        id: 'system-probe-1',
+        products: ['APM_TRACING'],
+        isAgent: true,
+        clientAgent: { name: 'system-probe', version: '7.72.0' },
+      },
+    });
+    t.same(
+      agentReply.clientConfigs,
+      ['datadog/2/APM_TRACING/org-sampling/config'],
+      'an agent client gets the unrestricted APM_TRACING config over gRPC',
+    );
+    const state = await grpc.getConfigState();
+    t.ok(state.directorState?.['targets.json']?.version, 'GetConfigState reports the director targets version');
+    t.ok(
+      state.activeClients?.some((c) => c.id === 'system-probe-1'),
+      'and the gRPC client among the active clients',
+    );
+    const bad = createAgentSecureClient(agent.grpcAddress, {
+      token: 'wrong',
+      certPem: readFileSync(join(runPath, IPC_CERT_FILE), 'utf8'),
+    });
+    await t.rejects(bad.getConfigState(), { code: 16 }, 'a wrong token is UNAUTHENTICATED');
+    bad.close();
+  } finally {
+    grpc.close();
+  }
+
+  // Metrics: the fast lane and both transports are visible.
+  const metrics = await request(`${agent.httpUrl}/metrics`);
+  const text = await metrics.body.text();
+  t.match(text, /rc_client_get_configs_total\{[^}]*transport="grpc"[^}]*\} [1-9]/, 'gRPC calls counted');
+  t.match(text, /rc_client_get_configs_total\{[^}]*transport="http"[^}]*\} [1-9]/, 'HTTP calls counted');
+  t.match(text, /rc_backend_refreshes_total\{reason="scheduled",result="ok"\} [1-9]/, 'scheduled refreshes counted');
+  t.match(text, /rc_state_lock_hold_seconds_count [1-9]/, 'lock hold recorded');
+  t.match(text, /rc_active_clients\{product="APM_TRACING"\} [1-9]/, 'active clients by product');
 
   // Restart without a backend: the tracer-visible state comes from the store.
   t.equal(await agent.stop('SIGTERM'), 0, 'SIGTERM stops the agent cleanly');
