@@ -175,7 +175,7 @@ program
           'RSS MiB',
         ],
         list.map((s) => [
-          s.key,
+          s.loadGeneratorSaturated ? `${s.key} (LOAD GENERATOR SATURATED)` : s.key,
           formatMs(s.ffe.p50),
           formatMs(s.ffe.p90),
           formatMs(s.ffe.p99),

@@ -10,7 +10,7 @@ function entries(record: Readonly<Record<string, number>>): string {
 
 function summaryRows(list: readonly HerdScenarioResult[]) {
   return list.map((s) => [
-    s.key,
+    s.loadGeneratorSaturated ? `${s.key} (load generator saturated)` : s.key,
     `${s.ffe.delivered}/${s.tracers}`,
     formatMs(s.ffe.p50),
     formatMs(s.ffe.p90),
@@ -46,6 +46,11 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
     `<p>${escapeHtml(`CPU: ${results.cpu.description}. Machine: ${results.run.machine.cpuModel}, ${results.run.machine.cores} cores, node ${results.run.node}. Commit ${results.run.git.commit ?? 'unknown'}${results.run.git.dirty ? ' (with local changes)' : ''}, ${results.run.startedAt}.`)}</p>`,
   );
 
+  if (list.some((s) => s.loadGeneratorSaturated)) {
+    sections.push(
+      '<p><strong>Warning:</strong> in scenarios marked "load generator saturated" the emulated tracers\' event loop lagged (p99 &gt; 200 ms): client timeouts fired late or spuriously, so those figures describe the load generator as much as the agent. Use fewer tracers, a longer ramp or more cores.</p>',
+    );
+  }
   sections.push(
     '<h2>Summary</h2>',
     htmlTable(

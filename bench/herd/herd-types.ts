@@ -48,6 +48,8 @@ export interface Samples {
 
 export interface HerdScenarioResult {
   readonly key: string;
+  /** The load generator's event loop lagged (p99 > 200 ms): timeouts and delivery times are partly its own. */
+  readonly loadGeneratorSaturated: boolean;
   readonly agentPolicy: HerdScenarioSpec['agentPolicy'];
   readonly clientPolicy: ClientKind;
   readonly tracers: number;

@@ -49,7 +49,11 @@ function boot(tracer: Tracer): void {
     dispatcher,
   });
   const checkAll = (): void => {
-    if (tracer.allMs === undefined && data.expectedPaths.every((p) => tracer.held.has(p))) {
+    if (
+      tracer.allMs === undefined &&
+      data.expectedPaths.length > 0 &&
+      data.expectedPaths.every((p) => tracer.held.has(p))
+    ) {
       tracer.allMs = absoluteNowMs() - tracer.bootMs!;
       allCount++;
     }

@@ -81,7 +81,7 @@ export function startRealLoad(opts: RealLoadOptions): Promise<HerdLoad> {
     tracers.push(tracer);
     const checkAll = (): void => {
       if (tracer.allMs !== undefined || tracer.startedMs === undefined || tracer.ffeMs === undefined) return;
-      if (opts.expectedPaths.every((p) => tracer.held.has(p))) {
+      if (opts.expectedPaths.length > 0 && opts.expectedPaths.every((p) => tracer.held.has(p))) {
         tracer.allMs = absoluteNowMs() - tracer.startedMs;
         counts.all++;
       }

@@ -54,6 +54,11 @@ export interface HerdRunOutput {
 const AGENT_READY_TIMEOUT_MS = 30_000;
 const WATCH_INTERVAL_MS = 200;
 const SAMPLE_INTERVAL_MS = 250;
+/**
+ * A load-generator event-loop delay p99 above this (a tenth of dd-trace-js's 2 s timeout) means client timeouts and
+ * delivery times were shaped by the load generator: the scenario is flagged, its figures are not the agent's.
+ */
+export const LOAD_GENERATOR_SATURATED_P99_MS = 200;
 
 export function validateHerdOptions(opts: HerdOptions): void {
   const positive = (name: string, v: number, min = 1): void => {
@@ -76,13 +81,23 @@ export function validateHerdOptions(opts: HerdOptions): void {
 export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
   validateHerdOptions(opts);
   const run = collectRunInfo(opts.repoRoot);
-  const cpu = planCpus(opts.pin);
+  const planned = planCpus(opts.pin);
+  const cpu: CpuPlan =
+    opts.agentUrl === undefined
+      ? planned
+      : {
+          cores: planned.cores,
+          pinned: planned.pinned,
+          ...(planned.loadCpus === undefined ? {} : { loadCpus: planned.loadCpus }),
+          description: `external agent (its cores unknown); load generator on ${planned.loadCpus === undefined ? 'any core' : `core(s) ${planned.loadCpus}`}`,
+        };
   if (cpu.pinned && cpu.loadCpus !== undefined) pinSelf(cpu.loadCpus);
   mkdirSync(opts.outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-herd-'));
   try {
     const configs = writeBenchConfigs(join(workDir, 'configs'));
-    const expected = expectedPaths(configs, opts.products);
+    // An external agent serves configs we did not write: only FFE delivery is measured there.
+    const expected = opts.agentUrl === undefined ? expectedPaths(configs, opts.products) : [];
     const scenarios: Record<string, HerdScenarioResult> = {};
     const used: { agentEnv: Readonly<Record<string, string>> | null } = { agentEnv: null };
     for (const [i, spec] of opts.scenarios.entries()) {
@@ -207,7 +222,8 @@ async function runScenario(
             expectedPaths: ctx.expectedPaths,
             pollIntervalS: Math.max(1, Math.round(opts.pollIntervalMs / 1000)),
           });
-    const stoppedBy = await watch(load, scenarioKey(spec), startMs + rampMs + opts.capMs, opts.progress);
+    const stopOn = ctx.expectedPaths.length === 0 ? 'ffe' : 'all';
+    const stoppedBy = await watch(load, scenarioKey(spec), startMs + rampMs + opts.capMs, opts.progress, stopOn);
     const { tracers: tracerResults, eventLoopDelay } = await load.stop();
     const durationMs = Date.now() - startMs;
 
@@ -221,6 +237,7 @@ async function runScenario(
     const lock = histogramQuantile(delta, 'rc_state_lock_hold_seconds', 0.99);
     return {
       key: scenarioKey(spec),
+      loadGeneratorSaturated: (eventLoopDelay?.p99Ms ?? 0) > LOAD_GENERATOR_SATURATED_P99_MS,
       agentPolicy: spec.agentPolicy,
       clientPolicy: spec.clientPolicy,
       tracers: opts.tracers,
@@ -284,6 +301,7 @@ async function watch(
   label: string,
   deadlineMs: number,
   showProgress: boolean,
+  stopOn: 'ffe' | 'all',
 ): Promise<'all-delivered' | 'cap'> {
   const bar = showProgress ? createProgress(label, load.total, ' | booted {booted} | all configs {all}') : undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -292,7 +310,7 @@ async function watch(
       const check = (): void => {
         const p = load.progress();
         bar?.update(p.ffe, { booted: p.booted, all: p.all });
-        if (p.all >= load.total) resolve('all-delivered');
+        if ((stopOn === 'all' ? p.all : p.ffe) >= load.total) resolve('all-delivered');
         else if (Date.now() >= deadlineMs) resolve('cap');
         else timer = setTimeout(check, WATCH_INTERVAL_MS);
       };
@@ -362,6 +380,7 @@ export function summaryLine(s: HerdScenarioResult): string {
   return (
     `ffe p50 ${ms(s.ffe.p50)} p90 ${ms(s.ffe.p90)} p99 ${ms(s.ffe.p99)} max ${ms(s.ffe.max)} ` +
     `(${s.ffe.delivered}/${s.tracers}), all p50 ${ms(s.allConfigs.p50)} p99 ${ms(s.allConfigs.p99)}, ` +
-    `backend refreshes ${s.backend.refreshes}, stopped by ${s.stoppedBy} after ${(s.durationMs / 1000).toFixed(1)} s`
+    `backend refreshes ${s.backend.refreshes}, stopped by ${s.stoppedBy} after ${(s.durationMs / 1000).toFixed(1)} s` +
+    (s.loadGeneratorSaturated ? " — LOAD GENERATOR SATURATED, figures not the agent's" : '')
   );
 }

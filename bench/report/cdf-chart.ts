@@ -23,7 +23,7 @@ const MIN_MS = 1;
 export function cdfPoints(series: CdfSeries): Array<{ series: string; seconds: number; fraction: number }> {
   const sorted = [...series.valuesMs].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0 || series.total === 0) return [];
-  const step = Math.max(1, Math.floor(sorted.length / MAX_POINTS));
+  const step = Math.max(1, Math.ceil(sorted.length / MAX_POINTS));
   const points: Array<{ series: string; seconds: number; fraction: number }> = [];
   for (let i = 0; i < sorted.length; i += step) points.push(point(series, sorted, i));
   if ((sorted.length - 1) % step !== 0) points.push(point(series, sorted, sorted.length - 1));

@@ -23,6 +23,7 @@ function scenario(
   const d = distribution(ffeMs);
   return {
     key: `agent=${agentPolicy},client=${clientPolicy}`,
+    loadGeneratorSaturated: false,
     agentPolicy,
     clientPolicy,
     tracers: ffeMs.length,
