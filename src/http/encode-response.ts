@@ -29,8 +29,21 @@ function file(f: IFile | null | undefined): string {
   return out + '}';
 }
 
+// The service shares frozen replies between clients (first polls of the same products): encode each once.
+const frozenReplyCache = new WeakMap<IClientGetConfigsResponse, string>();
+
 /** The exact response body of `/v0.7/config`; an empty response is `{}` (2 bytes, PROTOCOL.md §7). */
 export function encodeClientGetConfigsResponse(r: IClientGetConfigsResponse): string {
+  if (!Object.isFrozen(r)) return encode(r);
+  let body = frozenReplyCache.get(r);
+  if (body === undefined) {
+    body = encode(r);
+    frozenReplyCache.set(r, body);
+  }
+  return body;
+}
+
+function encode(r: IClientGetConfigsResponse): string {
   let out = '';
   const { roots, targets, targetFiles, clientConfigs, configStatus } = r;
   if (roots && roots.length > 0) {

@@ -13,7 +13,29 @@ import type { TokenBucket, FixedWindowLimiter } from '../ratelimit/index.js';
 import type { Clock } from './clock.js';
 import type { Lane } from './lanes.js';
 
-export type BypassOutcome = 'granted' | 'coalesced' | 'rate_limited' | 'timeout' | 'aborted';
+/**
+ * granted: scheduled a refresh (drew a token) and was answered by it; coalesced: joined a scheduled refresh for free;
+ * skipped: the next refresh could not start within the block TTL, so the request was answered from the newest
+ * snapshot without waiting for it (at once, or when the refresh in flight published) — the reply a timeout would give,
+ * sooner; rate_limited: no token, answered at once; timeout: the block TTL ran out; aborted: the caller went away.
+ */
+export type BypassOutcome = 'granted' | 'coalesced' | 'skipped' | 'rate_limited' | 'timeout' | 'aborted';
+export const BYPASS_OUTCOMES: readonly BypassOutcome[] = [
+  'granted',
+  'coalesced',
+  'skipped',
+  'rate_limited',
+  'timeout',
+  'aborted',
+];
+
+/** What the coalescing coordinator needs to know of the poll loop's timing. */
+export interface RefreshTiming {
+  /** The refresh running now (resolves once it published or failed), or undefined when none runs. */
+  running(): Promise<void> | undefined;
+  /** The earliest time the next refresh can start (refreshes are spaced; one runs at a time). */
+  earliestNextStartMs(nowMs: number): number;
+}
 
 /** What the poll loop runs next when it has bypass work. */
 export interface BypassRound {
@@ -91,10 +113,16 @@ export class CoalescingBypassCoordinator implements BypassCoordinator {
   readonly #running = new Set<Round>();
   readonly #drawing: Record<Lane, Promise<boolean> | undefined> = { fast: undefined, standard: undefined };
 
+  #timing: RefreshTiming = { running: () => undefined, earliestNextStartMs: (nowMs) => nowMs };
+
   constructor(
     private readonly clock: Clock,
     private readonly buckets: Readonly<Record<Lane, TokenBucket>>,
   ) {}
+
+  setTiming(timing: RefreshTiming): void {
+    this.#timing = timing;
+  }
 
   async requestBypass(lane: Lane, blockTtlMs: number, signal: AbortSignal): Promise<BypassOutcome> {
     const kind = await this.#schedule(lane);
@@ -102,6 +130,24 @@ export class CoalescingBypassCoordinator implements BypassCoordinator {
     if (kind === 'rate_limited' || !this.#next) return 'rate_limited';
     const round = this.#next;
     round.lanes.add(lane);
+    const now = this.clock.now();
+    if (this.#timing.earliestNextStartMs(now) - now >= blockTtlMs) {
+      // The round this client joined cannot publish within its block TTL: waiting would end in a timeout answered
+      // from the snapshot of the refresh in flight (or the current one). Answer with that snapshot as soon as it
+      // exists; the scheduled round still tells the backend about the client.
+      this.#listener();
+      const running = this.#timing.running();
+      if (running) {
+        await waitBounded(
+          this.clock,
+          (w) => void running.then(() => w.settle('skipped')),
+          () => undefined,
+          blockTtlMs,
+          signal,
+        );
+      }
+      return signal.aborted ? 'aborted' : 'skipped';
+    }
     const outcome = waitBounded(
       this.clock,
       (w) => round.waiters.set(w, kind),

@@ -1,5 +1,6 @@
 // Active clients (reference service/clients.go): the latest Client per id with last_seen, active while
-// now <= last_seen + ttl. Kept in last-seen order so expiry pruning stops at the first live entry, and bounded.
+// now <= last_seen + ttl. `seen` is on every request's path, so it only updates an entry in place; ordering, copies
+// and expiry pruning happen when a refresh asks for the active clients.
 import type { IClient } from '../proto/index.js';
 
 export interface SeenResult {
@@ -7,8 +8,13 @@ export interface SeenResult {
   readonly isNew: boolean;
 }
 
+interface Entry {
+  client: IClient;
+  lastSeen: number;
+}
+
 export class ClientTracker {
-  readonly #clients = new Map<string, IClient & { lastSeen: number }>();
+  readonly #clients = new Map<string, Entry>();
 
   constructor(
     private readonly ttlMs: number,
@@ -17,16 +23,16 @@ export class ClientTracker {
 
   seen(client: IClient, nowMs: number): SeenResult {
     const id = client.id ?? '';
-    const previous = this.#clients.get(id);
-    const isNew = previous === undefined || nowMs > previous.lastSeen + this.ttlMs;
-    // Re-insert so the map stays ordered by last_seen.
-    this.#clients.delete(id);
-    this.#clients.set(id, { ...client, lastSeen: nowMs });
-    if (this.#clients.size > this.maxClients) {
-      const oldest = this.#clients.keys().next();
-      if (!oldest.done) this.#clients.delete(oldest.value);
+    const entry = this.#clients.get(id);
+    if (entry) {
+      const isNew = nowMs > entry.lastSeen + this.ttlMs;
+      entry.client = client;
+      entry.lastSeen = nowMs;
+      return { isNew };
     }
-    return { isNew };
+    if (this.#clients.size >= this.maxClients) this.#evictOldest(nowMs);
+    this.#clients.set(id, { client, lastSeen: nowMs });
+    return { isNew: true };
   }
 
   isActive(id: string, nowMs: number): boolean {
@@ -34,19 +40,34 @@ export class ClientTracker {
     return c !== undefined && nowMs <= c.lastSeen + this.ttlMs;
   }
 
-  /** Drops expired clients and returns the active ones, oldest first. */
+  /** Drops expired clients and returns the active ones (with last_seen), least recently seen first. */
   activeClients(nowMs: number): IClient[] {
-    for (const [id, c] of this.#clients) {
-      if (nowMs <= c.lastSeen + this.ttlMs) break;
-      this.#clients.delete(id);
+    const active: Entry[] = [];
+    for (const [id, entry] of this.#clients) {
+      if (nowMs > entry.lastSeen + this.ttlMs) this.#clients.delete(id);
+      else active.push(entry);
     }
-    return [...this.#clients.values()];
+    active.sort((a, b) => a.lastSeen - b.lastSeen);
+    return active.map((e) => ({ ...e.client, lastSeen: e.lastSeen }));
   }
 
   activeProducts(nowMs: number): Set<string> {
     const products = new Set<string>();
     for (const c of this.activeClients(nowMs)) for (const p of c.products ?? []) products.add(p);
     return products;
+  }
+
+  /** Over the bound: drop expired clients, else the least recently seen one. */
+  #evictOldest(nowMs: number): void {
+    let oldest: [string, Entry] | undefined;
+    for (const item of this.#clients) {
+      if (nowMs > item[1].lastSeen + this.ttlMs) {
+        this.#clients.delete(item[0]);
+        return;
+      }
+      if (!oldest || item[1].lastSeen < oldest[1].lastSeen) oldest = item;
+    }
+    if (oldest) this.#clients.delete(oldest[0]);
   }
 
   clear(): void {

@@ -68,6 +68,7 @@ export class PollLoop {
   #wake: (() => void) | undefined;
   #abort = new AbortController();
   #refreshCounts: Record<string, number> = {};
+  #running: Promise<void> | undefined;
 
   constructor(
     private readonly o: PollLoopOptions,
@@ -95,6 +96,17 @@ export class PollLoop {
   }
   get refreshCounts(): Readonly<Record<string, number>> {
     return this.#refreshCounts;
+  }
+
+  /** The refresh in flight, if any. */
+  running(): Promise<void> | undefined {
+    return this.#running;
+  }
+
+  /** Refreshes are spaced by MIN_REFRESH_SPACING_MS after a successful one; a refresh in flight counts as one. */
+  earliestNextStartMs(nowMs: number): number {
+    if (this.#running) return nowMs + MIN_REFRESH_SPACING_MS;
+    return Math.max(nowMs, this.#lastSuccessMs + MIN_REFRESH_SPACING_MS);
   }
 
   /** True when the agent does not fetch this product yet (a known client adding it triggers a bypass). */
@@ -167,9 +179,12 @@ export class PollLoop {
   }
 
   async #refreshAndFinish(reason: RefreshReason, round: BypassRound | undefined): Promise<void> {
+    const refresh = this.refresh(reason);
+    this.#running = refresh;
     try {
-      await this.refresh(reason);
+      await refresh;
     } finally {
+      this.#running = undefined;
       round?.finish();
     }
   }

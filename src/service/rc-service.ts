@@ -53,6 +53,17 @@ export interface RemoteConfigServiceOptions {
 }
 
 const NEVER_ABORTED = new AbortController().signal;
+const REPLY_MEMO_MAX_ENTRIES = 1024;
+
+const replyMemos = new WeakMap<Snapshot, Map<string, IClientGetConfigsResponse>>();
+function replyMemo(snap: Snapshot): Map<string, IClientGetConfigsResponse> {
+  let memo = replyMemos.get(snap);
+  if (!memo) {
+    memo = new Map();
+    replyMemos.set(snap, memo);
+  }
+  return memo;
+}
 
 export class RemoteConfigService implements RcService {
   readonly metrics: ServiceMetrics;
@@ -84,6 +95,7 @@ export class RemoteConfigService implements RcService {
     const zero = (): Record<BypassOutcome, number> => ({
       granted: 0,
       coalesced: 0,
+      skipped: 0,
       rate_limited: 0,
       timeout: 0,
       aborted: 0,
@@ -91,6 +103,7 @@ export class RemoteConfigService implements RcService {
     this.#bypassCounts = { fast: zero(), standard: zero() };
 
     let legacyLimiter: FixedWindowLimiter | undefined;
+    let coalescing: CoalescingBypassCoordinator | undefined;
     if (this.#legacy) {
       legacyLimiter = new FixedWindowLimiter(cfg.cacheBypassLimit, cfg.refreshIntervalMs);
       this.#coordinator = new LegacyBypassCoordinator(this.#clock, legacyLimiter);
@@ -99,7 +112,8 @@ export class RemoteConfigService implements RcService {
         fast: new TokenBucket({ capacity: cfg.fastLane.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
         standard: new TokenBucket({ capacity: cfg.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
       };
-      this.#coordinator = new CoalescingBypassCoordinator(this.#clock, this.#buckets);
+      coalescing = new CoalescingBypassCoordinator(this.#clock, this.#buckets);
+      this.#coordinator = coalescing;
     }
 
     const initial = this.#loadInitialState();
@@ -130,6 +144,7 @@ export class RemoteConfigService implements RcService {
       },
       initial.state,
     );
+    coalescing?.setTiming(this.#loop);
     this.#updateVersionGauges();
   }
 
@@ -189,7 +204,7 @@ export class RemoteConfigService implements RcService {
       lane = this.#classifier.classify(client);
       return this.#legacy
         ? await this.#legacyGetConfigs(request, client)
-        : await this.#fastGetConfigs(request, client, lane, ctx.signal);
+        : await this.#fastGetConfigs(request, client, lane, ctx);
     } catch (err) {
       const wrapped = toServiceError(err);
       code = wrapped.code;
@@ -204,17 +219,19 @@ export class RemoteConfigService implements RcService {
     request: IClientGetConfigsRequest,
     client: IClient,
     lane: Lane,
-    signal: AbortSignal,
+    ctx: RequestContext,
   ): Promise<IClientGetConfigsResponse> {
     const { isNew } = this.#tracker.seen(client, this.#clock.now());
     // Deviation from the reference (#6): a known client asking for a product the agent does not fetch yet bypasses too.
     const addsProduct = !isNew && (client.products ?? []).some((p) => !this.#loop.fetches(p));
     if (isNew || addsProduct) {
+      // Only a waiting request needs the abort signal (transports create it lazily).
+      const signal = ctx.signal;
       const blockTtlMs = lane === 'fast' ? this.#o.config.fastLane.blockTtlMs : STANDARD_BLOCK_TTL_MS;
       await this.#bypass(lane, blockTtlMs, signal);
+      if (signal.aborted) throw new ServiceError('CANCELLED', 'context canceled');
+      this.#tracker.seen(client, this.#clock.now());
     }
-    if (signal.aborted) throw new ServiceError('CANCELLED', 'context canceled');
-    this.#tracker.seen(client, this.#clock.now());
     return this.#reply(this.#snapshot, request, client);
   }
 
@@ -274,10 +291,21 @@ export class RemoteConfigService implements RcService {
     if (now >= snap.validUntilMs) verifyAtRead(snap.state, now);
     if (!snap.directorTargetsRaw) throw new ServiceError('UNKNOWN', 'empty targets meta in director local store');
 
+    // A first poll (nothing cached) of unconditional targets gets the same reply as every other client asking for
+    // the same products: build it once per snapshot (a herd is answered in bursts when a refresh publishes).
+    const firstPoll = (request.cachedTargetFiles ?? []).length === 0;
+    const products = [...new Set(client.products ?? [])].sort();
+    const memoKey = firstPoll ? `${Number(state.rootVersion)}\u0000${products.join('\u0000')}` : undefined;
+    const memo = memoKey === undefined ? undefined : replyMemo(snap);
+    const hit = memoKey === undefined ? undefined : memo?.get(memoKey);
+    if (hit) return hit;
+
     const cached = new Map((request.cachedTargetFiles ?? []).map((f) => [f.path ?? '', f]));
     const selected: SnapshotTarget[] = [];
-    for (const product of new Set(client.products ?? [])) {
+    let conditional = false;
+    for (const product of products) {
       for (const target of snap.targetsByProduct.get(product) ?? []) {
+        if (target.predicates || target.expiresMs) conditional = true;
         if (isTargetLive(target, now) && matchesPredicates(target.predicates, client)) selected.push(target);
       }
     }
@@ -290,7 +318,11 @@ export class RemoteConfigService implements RcService {
       if (!target.file) throw new ServiceError('UNKNOWN', `tuf: file not found: ${target.path}`);
       targetFiles.push(target.file);
     }
-    return { roots, targets: snap.directorTargetsRaw, targetFiles, clientConfigs };
+    const reply: IClientGetConfigsResponse = { roots, targets: snap.directorTargetsRaw, targetFiles, clientConfigs };
+    if (memo && memoKey !== undefined && !conditional && memo.size < REPLY_MEMO_MAX_ENTRIES) {
+      memo.set(memoKey, Object.freeze(reply));
+    }
+    return reply;
   }
 
   getConfigState(): IGetStateConfigResponse {

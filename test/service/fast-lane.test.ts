@@ -213,3 +213,31 @@ t.test('kill switch: fast_lane.enabled false makes every request standard (still
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+t.test('a fast-lane wait that cannot end before the block TTL is skipped, not served stale later', async (t) => {
+  const h = await createHarness(t, { files: FILES, latencyMs: 200 });
+  await h.clock.advance(5000);
+  const before = h.backend.requests.length;
+  const first = timed(h, h.service.clientGetConfigs(tracerRequest({ id: 'first', products: ['FFE_FLAGS'] }), ctx()));
+  await h.clock.advance(50); // its refresh is in flight: the next one cannot start for 1 s (> 500 ms)
+  const during = timed(h, h.service.clientGetConfigs(tracerRequest({ id: 'during', products: ['FFE_FLAGS'] }), ctx()));
+  await h.clock.advance(160);
+  t.equal(first.ms, 200, 'the first client is answered by its refresh');
+  t.equal(during.ms, 150, 'the one that arrived mid-refresh is answered when that refresh publishes, not at 500 ms');
+  t.same(paths(during.reply!), [FFE_PATH], 'with the fast-lane config it fetched');
+  const after = timed(h, h.service.clientGetConfigs(tracerRequest({ id: 'after', products: ['FFE_FLAGS'] }), ctx()));
+  await h.clock.advance(1);
+  t.equal(after.ms, 0, 'right after a publish the snapshot is fresh: answered at once');
+  t.equal(await bypassCount(h, 'fast', 'skipped'), 2);
+  await h.clock.advance(2000);
+  t.equal(h.backend.requests.length - before, 2, 'the skipped clients still scheduled one refresh');
+  const next = h.backend.requests[before + 1]!;
+  t.same(
+    next.activeClients
+      ?.map((c) => c.id)
+      .filter((id) => id !== 'first')
+      .sort(),
+    ['after', 'during'],
+    'which told the backend about them',
+  );
+});
