@@ -15,7 +15,7 @@ import type { Lane } from './lanes.js';
 
 /**
  * granted: scheduled a refresh (drew a token) and was answered by it; coalesced: joined a scheduled refresh for free;
- * skipped: the next refresh could not start within the block TTL, so the request was answered from the newest
+ * skipped: the next refresh could not publish within the block TTL, so the request was answered from the newest
  * snapshot without waiting for it (at once, or when the refresh in flight published) — the reply a timeout would give,
  * sooner; rate_limited: no token, answered at once; timeout: the block TTL ran out; aborted: the caller went away.
  */
@@ -33,8 +33,8 @@ export const BYPASS_OUTCOMES: readonly BypassOutcome[] = [
 export interface RefreshTiming {
   /** The refresh running now (resolves once it published or failed), or undefined when none runs. */
   running(): Promise<void> | undefined;
-  /** The earliest time the next refresh can start (refreshes are spaced; one runs at a time). */
-  earliestNextStartMs(nowMs: number): number;
+  /** The earliest time a refresh that has not started yet could publish (spacing + the fastest recent refresh). */
+  earliestNextLandingMs(nowMs: number): number;
 }
 
 /** What the poll loop runs next when it has bypass work. */
@@ -113,7 +113,7 @@ export class CoalescingBypassCoordinator implements BypassCoordinator {
   readonly #running = new Set<Round>();
   readonly #drawing: Record<Lane, Promise<boolean> | undefined> = { fast: undefined, standard: undefined };
 
-  #timing: RefreshTiming = { running: () => undefined, earliestNextStartMs: (nowMs) => nowMs };
+  #timing: RefreshTiming = { running: () => undefined, earliestNextLandingMs: (nowMs) => nowMs };
 
   constructor(
     private readonly clock: Clock,
@@ -131,7 +131,7 @@ export class CoalescingBypassCoordinator implements BypassCoordinator {
     const round = this.#next;
     round.lanes.add(lane);
     const now = this.clock.now();
-    if (this.#timing.earliestNextStartMs(now) - now >= blockTtlMs) {
+    if (this.#timing.earliestNextLandingMs(now) - now >= blockTtlMs) {
       // The round this client joined cannot publish within its block TTL: waiting would end in a timeout answered
       // from the snapshot of the refresh in flight (or the current one). Answer with that snapshot as soon as it
       // exists; the scheduled round still tells the backend about the client.

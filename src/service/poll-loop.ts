@@ -25,6 +25,7 @@ import type { Logger } from './logger.js';
 /** Director targets versions are epoch seconds: successful updates are spaced by at least this much. */
 export const MIN_REFRESH_SPACING_MS = 1000;
 const OVERRIDE_MIN_S = 1;
+const RECENT_REFRESHES = 5;
 const OVERRIDE_MAX_S = 60;
 
 export type RefreshReason = 'scheduled' | 'bypass_fast' | 'bypass_standard';
@@ -69,6 +70,8 @@ export class PollLoop {
   #abort = new AbortController();
   #refreshCounts: Record<string, number> = {};
   #running: Promise<void> | undefined;
+  /** Durations of the last successful refreshes, newest last. */
+  readonly #recentRefreshMs: number[] = [];
 
   constructor(
     private readonly o: PollLoopOptions,
@@ -103,10 +106,16 @@ export class PollLoop {
     return this.#running;
   }
 
-  /** Refreshes are spaced by MIN_REFRESH_SPACING_MS after a successful one; a refresh in flight counts as one. */
-  earliestNextStartMs(nowMs: number): number {
-    if (this.#running) return nowMs + MIN_REFRESH_SPACING_MS;
-    return Math.max(nowMs, this.#lastSuccessMs + MIN_REFRESH_SPACING_MS);
+  /**
+   * The earliest time a refresh that has not started yet could publish: refreshes are spaced by
+   * MIN_REFRESH_SPACING_MS after a successful one (a refresh in flight counts as one), and take at least as long as
+   * the fastest of the recent ones.
+   */
+  earliestNextLandingMs(nowMs: number): number {
+    const start = this.#running
+      ? nowMs + MIN_REFRESH_SPACING_MS
+      : Math.max(nowMs, this.#lastSuccessMs + MIN_REFRESH_SPACING_MS);
+    return start + (this.#recentRefreshMs.length > 0 ? Math.min(...this.#recentRefreshMs) : 0);
   }
 
   /** True when the agent does not fetch this product yet (a known client adding it triggers a bypass). */
@@ -210,6 +219,7 @@ export class PollLoop {
   /** One backend refresh. Never throws: errors are kept for status, metrics and the next request upstream. */
   async refresh(reason: RefreshReason): Promise<void> {
     const t0 = performance.now();
+    const startedAt = this.o.clock.now();
     const generation = this.#generation;
     let result = 'ok';
     try {
@@ -239,6 +249,8 @@ export class PollLoop {
         locked?.();
       }
       this.#onSuccess(request);
+      this.#recentRefreshMs.push(this.o.clock.now() - startedAt);
+      if (this.#recentRefreshMs.length > RECENT_REFRESHES) this.#recentRefreshMs.shift();
     } catch (err) {
       result = this.#onError(err);
     } finally {
