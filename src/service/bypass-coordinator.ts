@@ -32,7 +32,9 @@ export const BYPASS_OUTCOMES: readonly BypassOutcome[] = [
 /** What the coalescing coordinator needs to know of the poll loop's timing. */
 export interface RefreshTiming {
   /** The refresh running now (resolves once it published or failed), or undefined when none runs. */
-  running(): Promise<void> | undefined;
+  running(): { readonly done: Promise<void>; readonly products: ReadonlySet<string> } | undefined;
+  /** True when the current snapshot was fetched for this product. */
+  fetches(product: string): boolean;
   /** The earliest time a refresh that has not started yet could publish (spacing + the fastest recent refresh). */
   earliestNextLandingMs(nowMs: number): number;
 }
@@ -49,8 +51,13 @@ export interface BypassRound {
 export interface BypassCoordinator {
   /** Legacy: the poll loop commits to a bypass before sleeping out the refresh spacing (the reference's order). */
   readonly takesRoundBeforeSpacing: boolean;
-  /** Waits for a refresh that includes this client, at most `blockTtlMs`. */
-  requestBypass(lane: Lane, blockTtlMs: number, signal: AbortSignal): Promise<BypassOutcome>;
+  /** Waits for a refresh that includes this client (asking for `products`), at most `blockTtlMs`. */
+  requestBypass(
+    lane: Lane,
+    products: readonly string[],
+    blockTtlMs: number,
+    signal: AbortSignal,
+  ): Promise<BypassOutcome>;
   /** True when the poll loop has bypass work to pick up. */
   hasPending(): boolean;
   /** Takes the pending round at refresh start (the loop calls it when idle). */
@@ -113,7 +120,11 @@ export class CoalescingBypassCoordinator implements BypassCoordinator {
   readonly #running = new Set<Round>();
   readonly #drawing: Record<Lane, Promise<boolean> | undefined> = { fast: undefined, standard: undefined };
 
-  #timing: RefreshTiming = { running: () => undefined, earliestNextLandingMs: (nowMs) => nowMs };
+  #timing: RefreshTiming = {
+    running: () => undefined,
+    fetches: () => false,
+    earliestNextLandingMs: (nowMs) => nowMs,
+  };
 
   constructor(
     private readonly clock: Clock,
@@ -124,7 +135,12 @@ export class CoalescingBypassCoordinator implements BypassCoordinator {
     this.#timing = timing;
   }
 
-  async requestBypass(lane: Lane, blockTtlMs: number, signal: AbortSignal): Promise<BypassOutcome> {
+  async requestBypass(
+    lane: Lane,
+    products: readonly string[],
+    blockTtlMs: number,
+    signal: AbortSignal,
+  ): Promise<BypassOutcome> {
     const kind = await this.#schedule(lane);
     if (signal.aborted) return 'aborted';
     if (kind === 'rate_limited' || !this.#next) return 'rate_limited';
@@ -133,20 +149,25 @@ export class CoalescingBypassCoordinator implements BypassCoordinator {
     const now = this.clock.now();
     if (this.#timing.earliestNextLandingMs(now) - now >= blockTtlMs) {
       // The round this client joined cannot publish within its block TTL: waiting would end in a timeout answered
-      // from the snapshot of the refresh in flight (or the current one). Answer with that snapshot as soon as it
-      // exists; the scheduled round still tells the backend about the client.
-      this.#listener();
+      // from the snapshot of the refresh in flight (or the current one). When that snapshot holds the client's
+      // products, answer with it as soon as it exists; the scheduled round still tells the backend about the client.
       const running = this.#timing.running();
-      if (running) {
+      const covered = (fetched: (p: string) => boolean): boolean => products.every(fetched);
+      if (running && covered((p) => running.products.has(p))) {
+        this.#listener();
         await waitBounded(
           this.clock,
-          (w) => void running.then(() => w.settle('skipped')),
+          (w) => void running.done.then(() => w.settle('skipped')),
           () => undefined,
           blockTtlMs,
           signal,
         );
+        return signal.aborted ? 'aborted' : 'skipped';
       }
-      return signal.aborted ? 'aborted' : 'skipped';
+      if (!running && covered((p) => this.#timing.fetches(p))) {
+        this.#listener();
+        return 'skipped';
+      }
     }
     const outcome = waitBounded(
       this.clock,
@@ -223,7 +244,12 @@ export class LegacyBypassCoordinator implements BypassCoordinator {
     private readonly limiter: FixedWindowLimiter,
   ) {}
 
-  requestBypass(_lane: Lane, blockTtlMs: number, signal: AbortSignal): Promise<BypassOutcome> {
+  requestBypass(
+    _lane: Lane,
+    _products: readonly string[],
+    blockTtlMs: number,
+    signal: AbortSignal,
+  ): Promise<BypassOutcome> {
     const outcome = waitBounded(
       this.clock,
       (w) => this.#senders.push(w),

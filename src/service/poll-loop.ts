@@ -69,7 +69,9 @@ export class PollLoop {
   #wake: (() => void) | undefined;
   #abort = new AbortController();
   #refreshCounts: Record<string, number> = {};
-  #running: Promise<void> | undefined;
+  #running: { done: Promise<void>; products: ReadonlySet<string> } | undefined;
+  /** Products asked for by the refresh in flight (products ∪ new_products of its request). */
+  #inFlightProducts: ReadonlySet<string> = new Set();
   /** Durations of the last successful refreshes, newest last. */
   readonly #recentRefreshMs: number[] = [];
 
@@ -102,7 +104,7 @@ export class PollLoop {
   }
 
   /** The refresh in flight, if any. */
-  running(): Promise<void> | undefined {
+  running(): { readonly done: Promise<void>; readonly products: ReadonlySet<string> } | undefined {
     return this.#running;
   }
 
@@ -188,8 +190,16 @@ export class PollLoop {
   }
 
   async #refreshAndFinish(reason: RefreshReason, round: BypassRound | undefined): Promise<void> {
+    this.#inFlightProducts = new Set();
     const refresh = this.refresh(reason);
-    this.#running = refresh;
+    const products = (): ReadonlySet<string> => this.#inFlightProducts;
+    // `products` is read when a waiter asks: the request is built once the org UUID is known.
+    this.#running = {
+      done: refresh,
+      get products() {
+        return products();
+      },
+    };
     try {
       await refresh;
     } finally {
@@ -225,6 +235,7 @@ export class PollLoop {
     try {
       const orgUuid = await this.#orgUuid(tufVersions(this.#state).configRoot);
       const request = this.#buildRequest(orgUuid);
+      this.#inFlightProducts = new Set([...(request.products ?? []), ...(request.newProducts ?? [])]);
       const response = await this.o.backend.fetchLatestConfigs(request, this.#abort.signal);
       const locked = this.o.lockScope === 'refresh' ? await this.#lock() : undefined;
       try {

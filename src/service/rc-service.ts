@@ -228,7 +228,7 @@ export class RemoteConfigService implements RcService {
       // Only a waiting request needs the abort signal (transports create it lazily).
       const signal = ctx.signal;
       const blockTtlMs = lane === 'fast' ? this.#o.config.fastLane.blockTtlMs : STANDARD_BLOCK_TTL_MS;
-      await this.#bypass(lane, blockTtlMs, signal);
+      await this.#bypass(lane, client.products ?? [], blockTtlMs, signal);
       if (signal.aborted) throw new ServiceError('CANCELLED', 'context canceled');
       this.#tracker.seen(client, this.#clock.now());
     }
@@ -243,7 +243,7 @@ export class RemoteConfigService implements RcService {
       if (isNew) {
         release();
         release = undefined;
-        await this.#bypass('standard', STANDARD_BLOCK_TTL_MS, NEVER_ABORTED);
+        await this.#bypass('standard', client.products ?? [], STANDARD_BLOCK_TTL_MS, NEVER_ABORTED);
         release = await this.#lockForRequest();
       }
       this.#tracker.seen(client, this.#clock.now());
@@ -262,9 +262,9 @@ export class RemoteConfigService implements RcService {
     };
   }
 
-  async #bypass(lane: Lane, blockTtlMs: number, signal: AbortSignal): Promise<void> {
+  async #bypass(lane: Lane, products: readonly string[], blockTtlMs: number, signal: AbortSignal): Promise<void> {
     const t0 = performance.now();
-    const outcome = await this.#coordinator.requestBypass(lane, blockTtlMs, signal);
+    const outcome = await this.#coordinator.requestBypass(lane, products, blockTtlMs, signal);
     this.#bypassCounts[lane][outcome]++;
     this.metrics.bypassRequests.inc({ lane, outcome });
     this.metrics.bypassWait.observe({ lane }, (performance.now() - t0) / 1000);

@@ -241,3 +241,13 @@ t.test('a fast-lane wait that cannot end before the block TTL is skipped, not se
     'which told the backend about them',
   );
 });
+
+t.test('a wait is never skipped when the snapshot answered with lacks the client products', async (t) => {
+  const h = await createHarness(t, { files: FILES, latencyMs: 100 });
+  // Right after the start-up refresh (which fetched no product): the next refresh lands ≥ 1.1 s from now.
+  const r = timed(h, h.service.clientGetConfigs(tracerRequest({ products: ['FFE_FLAGS'] }), ctx()));
+  await h.clock.advance(2000);
+  t.equal(await bypassCount(h, 'fast', 'skipped'), 0, 'not skipped: the snapshot has no FFE_FLAGS yet');
+  t.equal(await bypassCount(h, 'fast', 'timeout'), 1, 'it waited its block TTL');
+  t.equal(r.ms, 500);
+});
