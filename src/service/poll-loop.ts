@@ -21,6 +21,7 @@ import type { ClientTracker } from './client-tracker.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { StateStore } from './state-store.js';
 import type { Logger } from './logger.js';
+import type { Snapshot } from './snapshot.js';
 
 /** Director targets versions are epoch seconds: successful updates are spaced by at least this much. */
 export const MIN_REFRESH_SPACING_MS = 1000;
@@ -47,8 +48,10 @@ export interface PollLoopOptions {
   readonly agentVersion: string;
   readonly refreshIntervalMs: number;
   readonly refreshIntervalOverridable: boolean;
-  /** Called under the lock with each newly verified state. */
-  readonly publish: (state: TrustedState, hasData: boolean) => void;
+  /** Builds what gets published for a verified state (outside the lock: it may take a while). */
+  readonly prepare: (state: TrustedState, hasData: boolean) => Snapshot;
+  /** Swaps in a prepared snapshot; called under the lock. */
+  readonly publish: (snapshot: Snapshot) => void;
   /** The refresh interval changed (backend override): bypass buckets follow it. */
   readonly onIntervalChange: (intervalMs: number) => void;
 }
@@ -150,7 +153,7 @@ export class PollLoop {
       this.#state = createTrustedState(this.o.pinnedRoots);
       this.#firstRefresh = true;
       this.#updatedSinceStart = false;
-      this.o.publish(this.#state, false);
+      this.o.publish(this.o.prepare(this.#state, false));
     } finally {
       this.o.metrics.stateLockHold.observe((performance.now() - t0) / 1000);
       release();
@@ -246,12 +249,14 @@ export class PollLoop {
         if (next !== this.#state) {
           await this.o.store.saveState(exportState(next), { configRootVersion: configRoot, uuid: storedOrgUuid });
         }
+        const changed = next !== this.#state || !this.#updatedSinceStart;
+        const prepared = changed ? this.o.prepare(next, true) : undefined;
         const release = locked ? undefined : await this.#lock();
         try {
           if (generation !== this.#generation) return; // a reset happened meanwhile: this result is stale
-          if (next !== this.#state || !this.#updatedSinceStart) {
+          if (prepared) {
             this.#state = next;
-            this.o.publish(next, true);
+            this.o.publish(prepared);
           }
         } finally {
           release?.();

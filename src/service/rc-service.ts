@@ -135,7 +135,8 @@ export class RemoteConfigService implements RcService {
         agentVersion: options.agentVersion,
         refreshIntervalMs: cfg.refreshIntervalMs,
         refreshIntervalOverridable: cfg.refreshIntervalOverridable,
-        publish: (state, hasData) => this.#publish(state, hasData),
+        prepare: (state, hasData) => buildSnapshot(state, hasData, this.#clock.now()),
+        publish: (snapshot) => this.#publish(snapshot),
         onIntervalChange: (ms) => {
           legacyLimiter?.setInterval(ms);
           this.#buckets?.fast.setRefillInterval(ms);
@@ -190,8 +191,8 @@ export class RemoteConfigService implements RcService {
     return this.#snapshot.hasData;
   }
 
-  #publish(state: TrustedState, hasData: boolean): void {
-    this.#snapshot = buildSnapshot(state, hasData, this.#clock.now());
+  #publish(snapshot: Snapshot): void {
+    this.#snapshot = snapshot;
     this.#updateVersionGauges();
   }
 
