@@ -36,7 +36,7 @@ export function nextPollDelay(input: NextPollInput): Omit<RcScheduledEvent, 'lan
     baseMs = Math.max(baseMs, override * 1000);
   }
   if (input.failures === 0) {
-    return { delayMs: fullJitterMs(baseMs, input.random), reason: fast ? 'fast-interval' : 'interval' };
+    return { delayMs: intervalJitterMs(baseMs, input.random), reason: fast ? 'fast-interval' : 'interval' };
   }
   const backoffMs = fullJitterMs(backoffCeilingMs(baseMs, input.failures, input.maxBackoffMs), input.random);
   if (input.retryAfterMs !== undefined) {
@@ -46,7 +46,16 @@ export function nextPollDelay(input: NextPollInput): Omit<RcScheduledEvent, 'lan
   return { delayMs: backoffMs, reason: 'backoff' };
 }
 
-/** "Full jitter": uniform in [0, ceiling]. Spreads a herd that started together over the whole interval. */
+/**
+ * Poll intervals: uniform over a whole interval centred on it, [interval/2, 3·interval/2]. A herd that booted
+ * together spreads over a full interval, and the mean rate stays one poll per interval (full jitter, [0, interval],
+ * would double every client's request rate).
+ */
+export function intervalJitterMs(intervalMs: number, random: () => number): number {
+  return Math.round(intervalMs * (0.5 + random()));
+}
+
+/** "Full jitter" (errors): uniform in [0, ceiling]. */
 export function fullJitterMs(ceilingMs: number, random: () => number): number {
   return Math.round(random() * ceilingMs);
 }

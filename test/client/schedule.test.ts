@@ -32,6 +32,8 @@ const base: NextPollInput = {
   random: () => 0.5,
 };
 const top = () => 0.999999;
+/** The middle of the interval jitter: exactly one interval. */
+const mid = () => 0.5;
 
 void t.test('legacy: a fixed 5 s after each poll, whatever happened', (t) => {
   for (const failures of [0, 1, 5]) {
@@ -43,15 +45,18 @@ void t.test('legacy: a fixed 5 s after each poll, whatever happened', (t) => {
   t.end();
 });
 
-void t.test('fastlane: full jitter over 1 s until delivery, then over 5 s', (t) => {
-  t.same(nextPollDelay({ ...base, random: () => 0 }), { delayMs: 0, reason: 'fast-interval' });
-  t.same(nextPollDelay({ ...base, random: top }), { delayMs: 1000, reason: 'fast-interval' });
-  t.same(nextPollDelay({ ...base, delivered: true, random: top }), { delayMs: 5000, reason: 'interval' });
-  t.same(nextPollDelay({ ...base, lane: 'main', random: () => 0.5 }), { delayMs: 2500, reason: 'interval' });
+void t.test('fastlane: jitter over a whole interval centred on it, 1 s until delivery, then 5 s', (t) => {
+  t.same(nextPollDelay({ ...base, random: () => 0 }), { delayMs: 500, reason: 'fast-interval' });
+  t.same(nextPollDelay({ ...base, random: top }), { delayMs: 1500, reason: 'fast-interval' });
+  t.same(nextPollDelay({ ...base, delivered: true, random: top }), { delayMs: 7500, reason: 'interval' });
+  t.same(nextPollDelay({ ...base, lane: 'main', random: mid }), { delayMs: 5000, reason: 'interval' });
+  let sum = 0;
   for (let i = 0; i < 200; i++) {
     const { delayMs } = nextPollDelay({ ...base, random: Math.random });
-    t.ok(delayMs >= 0 && delayMs <= 1000, `jitter bound ${delayMs}`);
+    t.ok(delayMs >= 500 && delayMs <= 1500, `jitter bound ${delayMs}`);
+    sum += delayMs;
   }
+  t.ok(Math.abs(sum / 200 - 1000) < 100, 'the mean interval stays one interval');
   t.end();
 });
 
@@ -84,7 +89,7 @@ void t.test('fastlane: Retry-After is honoured as a floor, capped', (t) => {
 
 void t.test('fastlane: agent_refresh_interval only slows a lane down', (t) => {
   const at = (agentRefreshIntervalS: number, delivered = true) =>
-    nextPollDelay({ ...base, delivered, agentRefreshIntervalS, random: top }).delayMs;
+    nextPollDelay({ ...base, delivered, agentRefreshIntervalS, random: mid }).delayMs;
   t.equal(at(10), 10_000, 'slower than 5 s: honoured');
   t.equal(at(2), 5000, 'faster than 5 s: ignored');
   t.equal(at(2, false), 2000, 'slower than the 1 s fast interval: honoured');
@@ -184,7 +189,7 @@ void t.test(
       products: ['APM_TRACING', 'FFE_FLAGS'],
       policy: 'fastlane',
       clock: fakeClock(t),
-      random: top,
+      random: mid,
     });
     t.teardown(() => client.stop());
     const s = schedules(client);
@@ -221,7 +226,7 @@ void t.test('fastlane: an empty but successful full state also ends the fast pha
     products: ['FFE_FLAGS'],
     policy: 'fastlane',
     clock: fakeClock(t),
-    random: top,
+    random: mid,
   });
   t.teardown(() => client.stop());
   const s = schedules(client);
@@ -256,7 +261,7 @@ void t.test('fastlane: errors back off exponentially, Retry-After wins when long
     { delayMs: 4000, reason: 'backoff' },
     { delayMs: 20_000, reason: 'retry-after' },
     { delayMs: 16_000, reason: 'backoff' },
-    { delayMs: 1000, reason: 'fast-interval' },
+    { delayMs: 1500, reason: 'fast-interval' },
   ];
   for (const [i, want] of expected.entries()) {
     const got = await s.next('fast');
@@ -278,7 +283,7 @@ void t.test('fastlane: agent_refresh_interval from the director targets slows th
     products: ['FFE_FLAGS'],
     policy: 'fastlane',
     clock: fakeClock(t),
-    random: top,
+    random: mid,
   });
   t.teardown(() => client.stop());
   const s = schedules(client);
