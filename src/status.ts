@@ -22,6 +22,7 @@ export function formatStatus(s: StatusReport): string {
   lines.push(`Enabled:        ${s.enabled}   Policy: ${s.policy}   Ready: ${s.ready}`);
   lines.push(`Backend:        ${s.backend}`);
   if (s.orgUuid) lines.push(`Org UUID:       ${s.orgUuid}`);
+  if (s.orgStatus) lines.push(`Org status:     enabled ${s.orgStatus.enabled}, authorized ${s.orgStatus.authorized}`);
   lines.push(`Director repo:  root v${v.directorRoot}, targets v${v.directorTargets}`);
   lines.push(`Config repo:    root v${v.configRoot}, snapshot v${v.configSnapshot}`);
   lines.push(`Refresh:        every ${s.refreshIntervalMs / 1000} s; last update ${s.lastUpdate ?? 'never'}`);

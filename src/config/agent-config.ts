@@ -24,6 +24,7 @@ export interface RemoteConfigConfig {
   readonly refreshIntervalOverridable: boolean;
   readonly maxBackoffIntervalMs: number;
   readonly fetchTimeoutMs: number;
+  readonly orgStatusRefreshIntervalMs: number;
   readonly clientsTtlMs: number;
   readonly cacheBypassLimit: number;
   readonly policy: Policy;

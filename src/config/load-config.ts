@@ -98,6 +98,15 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
       'ms is outside [2 min, 5 min]',
     );
   }
+  let orgStatusInterval = get<number>('remote_configuration.org_status_refresh_interval');
+  if (orgStatusInterval < 5000) {
+    orgStatusInterval = replace(
+      'remote_configuration.org_status_refresh_interval',
+      orgStatusInterval,
+      MINUTE_MS,
+      'ms is below 5 s',
+    );
+  }
   let ttl = get<number>('remote_configuration.clients.ttl_seconds');
   // The key is in seconds: a bare number was read as seconds by parseDurationMs.
   if (ttl < 5000 || ttl > 60_000)
@@ -130,6 +139,7 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
       refreshIntervalOverridable,
       maxBackoffIntervalMs: maxBackoff,
       fetchTimeoutMs: get<number>('remote_configuration.fetch_timeout'),
+      orgStatusRefreshIntervalMs: orgStatusInterval,
       clientsTtlMs: ttl,
       cacheBypassLimit: bypass,
       policy: get<'fastlane' | 'legacy'>('remote_configuration.policy'),

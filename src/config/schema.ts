@@ -73,6 +73,11 @@ export const KEYS = {
     default: 120_000,
     describe: 'cap of the error backoff, clamped to [2 min, 5 min]',
   },
+  'remote_configuration.org_status_refresh_interval': {
+    schema: durationMs,
+    default: 60_000,
+    describe: 'how often the org status is read from the backend; < 5 s → 1 min',
+  },
   'remote_configuration.fetch_timeout': {
     schema: durationMs,
     default: 10_000,

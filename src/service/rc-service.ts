@@ -26,6 +26,7 @@ import {
 import { createLaneClassifier, type Lane, type LaneClassifier } from './lanes.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { PollLoop } from './poll-loop.js';
+import { OrgStatusPoller } from './org-status-poller.js';
 import { buildSnapshot, sha256Hex, type Snapshot, type SnapshotTarget } from './snapshot.js';
 import { cachedFileIsCurrent, isTargetLive } from './selection.js';
 import { matchesPredicates } from './predicates.js';
@@ -76,6 +77,7 @@ export class RemoteConfigService implements RcService {
   readonly #buckets: Record<Lane, TokenBucket> | undefined;
   readonly #mutex = new Mutex();
   readonly #loop: PollLoop;
+  readonly #orgStatus: OrgStatusPoller;
   readonly #legacy: boolean;
   #snapshot: Snapshot;
   readonly #bypassCounts: Record<Lane, Record<BypassOutcome, number>>;
@@ -146,6 +148,7 @@ export class RemoteConfigService implements RcService {
       initial.state,
     );
     coalescing?.setTiming(this.#loop);
+    this.#orgStatus = new OrgStatusPoller(options.backend, this.#clock, cfg.orgStatusRefreshIntervalMs, this.#log);
     this.#updateVersionGauges();
   }
 
@@ -171,9 +174,11 @@ export class RemoteConfigService implements RcService {
 
   start(): void {
     this.#loop.start();
+    this.#orgStatus.start();
   }
 
   async stop(): Promise<void> {
+    await this.#orgStatus.stop();
     await this.#loop.stop();
     await Promise.all([this.#buckets?.fast.stop(), this.#buckets?.standard.stop()]);
   }
@@ -369,6 +374,7 @@ export class RemoteConfigService implements RcService {
       ready: snap.hasData,
       backend: this.#o.backend.url,
       orgUuid: snap.state.configOrgUuid,
+      ...(this.#orgStatus.status ? { orgStatus: this.#orgStatus.status } : {}),
       versions: snap.versions,
       lastUpdate: lastUpdate === undefined ? undefined : new Date(lastUpdate).toISOString(),
       lastError: this.#loop.lastError,

@@ -16,6 +16,8 @@ export interface StatusReport {
   readonly ready: boolean;
   readonly backend: string;
   readonly orgUuid?: string;
+  /** Last `GET /api/v0.1/status` answer (PROTOCOL.md §4.7); absent until one succeeded. */
+  readonly orgStatus?: { readonly enabled: boolean; readonly authorized: boolean };
   readonly versions: {
     readonly directorRoot: number;
     readonly directorTargets: number;

@@ -49,8 +49,14 @@ export class SignedTestBackend implements BackendClient {
     return this.signer.orgUuid;
   }
 
+  orgStatus = { enabled: true, authorized: true };
+  orgStatusError: Error | undefined;
+  orgStatusCalls = 0;
+
   async fetchOrgStatus(): Promise<{ enabled: boolean; authorized: boolean }> {
-    return { enabled: true, authorized: true };
+    this.orgStatusCalls++;
+    if (this.orgStatusError) throw this.orgStatusError;
+    return { ...this.orgStatus };
   }
 
   async close(): Promise<void> {}

@@ -222,3 +222,17 @@ t.test('GetConfigState and ResetConfigState', async (t) => {
   t.equal(last.currentConfigSnapshotVersion, 0, 'a reset resyncs from scratch');
   t.ok(h.service.isReady(), 'and is ready again after the refresh');
 });
+
+t.test('org status: read at start and every refresh interval; an error keeps the last one', async (t) => {
+  const h = await createHarness(t, { files: [FFE_FILE], latencyMs: 10 });
+  t.equal(h.backend.orgStatusCalls, 1, 'read at start');
+  t.same(h.service.status().orgStatus, { enabled: true, authorized: true });
+  h.backend.orgStatus = { enabled: true, authorized: false };
+  await h.clock.advance(60_000);
+  t.equal(h.backend.orgStatusCalls, 2, 'read again after org_status_refresh_interval');
+  t.same(h.service.status().orgStatus, { enabled: true, authorized: false }, 'a change is taken');
+  h.backend.orgStatusError = new Error('503');
+  await h.clock.advance(60_000);
+  t.equal(h.backend.orgStatusCalls, 3);
+  t.same(h.service.status().orgStatus, { enabled: true, authorized: false }, 'an error keeps the last status');
+});
