@@ -29,6 +29,11 @@ export function formatStatus(s: StatusReport): string {
   lines.push(`Last error:     ${s.lastError ?? 'none'}`);
   lines.push('');
   lines.push(`Configs (${s.configs.length}):`);
+  if (s.configs.length === 0) {
+    lines.push(
+      '  none fetched yet: a product is fetched once a client asks for it (see the curl example in the README)',
+    );
+  }
   for (const c of s.configs) {
     lines.push(
       `  ${c.path}  v${c.version}  ${c.length} B${c.expires ? `  expires ${new Date(c.expires * 1000).toISOString()}` : ''}`,
