@@ -22,6 +22,7 @@ import type { ServiceMetrics } from './metrics.js';
 import type { StateStore } from './state-store.js';
 import type { Logger } from './logger.js';
 import type { Snapshot } from './snapshot.js';
+import { buildLatestConfigsRequest } from './latest-configs-request.js';
 
 /** Director targets versions are epoch seconds: successful updates are spaced by at least this much. */
 export const MIN_REFRESH_SPACING_MS = 1000;
@@ -290,25 +291,17 @@ export class PollLoop {
     const activeClients: IClient[] = this.o.tracker.activeClients(now);
     const newProducts = new Set<string>();
     for (const c of activeClients) for (const p of c.products ?? []) if (!this.#products.has(p)) newProducts.add(p);
-    // All versions are 0 on the first refresh after every start: a full resync despite the persistent store.
-    const v = this.#firstRefresh
-      ? { directorRoot: 0, directorTargets: 0, configRoot: 0, configSnapshot: 0 }
-      : tufVersions(this.#state);
-    return {
-      hostname: this.o.hostname,
-      agentVersion: this.o.agentVersion,
+    return buildLatestConfigsRequest({
+      identity: { hostname: this.o.hostname, agentVersion: this.o.agentVersion },
       agentUuid: this.o.store.agentUuid(),
-      currentConfigSnapshotVersion: v.configSnapshot,
-      currentConfigRootVersion: v.configRoot,
-      currentDirectorRootVersion: v.directorRoot,
-      products: [...this.#products].sort(),
-      newProducts: [...newProducts].sort(),
+      versions: this.#firstRefresh ? { directorRoot: 0, configRoot: 0, configSnapshot: 0 } : tufVersions(this.#state),
+      products: this.#products,
+      newProducts,
       activeClients,
       backendClientState: this.#state.opaqueBackendState,
-      hasError: this.#lastError !== undefined,
-      error: this.#lastError ?? '',
+      lastError: this.#lastError,
       orgUuid,
-    };
+    });
   }
 
   /** The org UUID for a config root version: stored, else fetched once from the backend and stored. */
