@@ -47,8 +47,18 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   try {
     let backend: BackendClient;
     let pinnedRoots: { config: Uint8Array; director: Uint8Array };
+    // An edit of the local source's directory is published at once, not at the next poll.
+    let service: RemoteConfigService | undefined;
+    let sourceWarnings: (() => readonly string[]) | undefined;
     if (rc.useLocalSource) {
-      const local = await createLocalSource({ dir: rc.localDir, orgId: rc.localOrgId, dataDir: config.runPath });
+      const local = await createLocalSource({
+        dir: rc.localDir,
+        orgId: rc.localOrgId,
+        dataDir: config.runPath,
+        log: (line) => log.info(line),
+        onChange: () => service?.refreshSoon(),
+      });
+      sourceWarnings = () => local.warnings();
       stops.push(() => local.close());
       backend = local.client;
       pinnedRoots = local.pinnedRoots;
@@ -77,7 +87,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (recreated) log.warn({ reason: recreated }, 'state store recreated');
 
     const metrics = createServiceMetrics({ defaultMetrics: true });
-    const service = new RemoteConfigService({
+    service = new RemoteConfigService({
       config: rc,
       hostname: config.hostname,
       agentVersion: UPSTREAM_AGENT_VERSION,
@@ -86,6 +96,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       store,
       metrics,
       log,
+      ...(sourceWarnings ? { sourceWarnings } : {}),
     });
     if (rc.enabled) {
       service.start();
