@@ -48,7 +48,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     let backend: BackendClient;
     let pinnedRoots: { config: Uint8Array; director: Uint8Array };
     // An edit of the local source's directory is published at once, not at the next poll.
-    let service: RemoteConfigService | undefined;
+    const created: { service?: RemoteConfigService } = {};
     let sourceWarnings: (() => readonly string[]) | undefined;
     if (rc.useLocalSource) {
       const local = await createLocalSource({
@@ -56,7 +56,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         orgId: rc.localOrgId,
         dataDir: config.runPath,
         log: (line) => log.info(line),
-        onChange: () => service?.refreshSoon(),
+        onChange: () => created.service?.refreshSoon(),
       });
       sourceWarnings = () => local.warnings();
       stops.push(() => local.close());
@@ -87,7 +87,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (recreated) log.warn({ reason: recreated }, 'state store recreated');
 
     const metrics = createServiceMetrics({ defaultMetrics: true });
-    service = new RemoteConfigService({
+    const service = new RemoteConfigService({
       config: rc,
       hostname: config.hostname,
       agentVersion: UPSTREAM_AGENT_VERSION,
@@ -98,6 +98,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       log,
       ...(sourceWarnings ? { sourceWarnings } : {}),
     });
+    created.service = service;
     if (rc.enabled) {
       service.start();
       stops.push(() => service.stop());

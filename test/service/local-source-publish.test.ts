@@ -13,14 +13,14 @@ t.test('a config edit is published within 1 s and logged', async (t) => {
   const clock = new FakeClock();
   const dir = makeConfigDir(t, { 'FFE_FLAGS/flags/config': '{"flags":{"a":1}}' });
   const dataDir = tempDir(t);
-  let service: RemoteConfigService | undefined;
+  const created: { service?: RemoteConfigService } = {};
   const local = await createLocalSource({
     dir,
     orgId: 2,
     dataDir,
     pollIntervalMs: 0,
     now: () => clock.now(),
-    onChange: () => service?.refreshSoon(),
+    onChange: () => created.service?.refreshSoon(),
   });
   t.teardown(() => local.close());
   const config = loadConfig({ env: {}, overrides: { run_path: dataDir } });
@@ -34,7 +34,7 @@ t.test('a config edit is published within 1 s and logged', async (t) => {
     warn: () => undefined,
     error: () => undefined,
   };
-  service = new RemoteConfigService({
+  const service = new RemoteConfigService({
     config: config.remoteConfiguration,
     hostname: 'h',
     agentVersion: '7.72.0',
@@ -45,6 +45,7 @@ t.test('a config edit is published within 1 s and logged', async (t) => {
     log,
     sourceWarnings: () => local.warnings(),
   });
+  created.service = service;
   service.start();
   t.teardown(() => service.stop());
   await clock.advance(10);
