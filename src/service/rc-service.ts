@@ -374,7 +374,7 @@ export class RemoteConfigService implements RcService {
   /** Refreshes the active-clients gauge (called by /metrics scrapes). */
   collectGauges(): void {
     this.metrics.activeClients.reset();
-    for (const [product, n] of Object.entries(this.status().activeClientsByProduct)) {
+    for (const [product, n] of this.#tracker.countByProduct(this.#clock.now())) {
       this.metrics.activeClients.set({ product }, n);
     }
   }
