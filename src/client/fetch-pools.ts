@@ -7,7 +7,7 @@
 //   10,000 clients (two pools each) cannot afford; it also cannot drop a queued job whose request was aborted.
 // - an undici Agent per pool limits sockets per origin, not requests, and would replace the caller's `dispatcher`.
 // This one is synchronous, timer-free (so deterministic under fake time), O(1) per fetch, and drops aborted waiters.
-import { checkMaxConcurrent } from './options.js';
+import { checkMaxConcurrent } from './checks.js';
 
 export const DEFAULT_FAST_LANE_MAX_CONCURRENT = 20;
 export const DEFAULT_STANDARD_MAX_CONCURRENT = 100;

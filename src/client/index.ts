@@ -28,7 +28,8 @@ export {
   DEFAULT_STANDARD_MAX_CONCURRENT,
 } from './fetch-pools.js';
 export type { RcFetchPools, RcFetchPoolOptions, ReleaseSlot } from './fetch-pools.js';
-export { clientOptionsFromEnv, resolveClientOptions, RC_CLIENT_ENV, MAX_DELAY_MS } from './options.js';
+export { clientOptionsFromEnv, resolveClientOptions, RC_CLIENT_ENV } from './options.js';
+export { MAX_DELAY_MS } from './checks.js';
 export type { RcClientEnv, RcClientEnvOptions } from './options.js';
 export type {
   ApplyState,

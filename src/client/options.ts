@@ -1,6 +1,6 @@
 // Where the client's options are resolved: the seed's fast-lane environment variables, read once from the env the
 // caller passes (nothing in the client reads `process.env`), and the checks shared with the setters.
-import { RcClientError } from './error.js';
+import { checkDelayMs, invalidOption } from './checks.js';
 import type { RcClientOptions } from './types.js';
 
 /** The seed's client-side surface (issue 8, Part A). */
@@ -12,9 +12,6 @@ export const RC_CLIENT_ENV = {
   /** Delay before the first fast-lane request, ms (0: at once). */
   FAST_LANE_INITIAL_INTERVAL_MS: 'DD_RC_FAST_LANE_INITIAL_INTERVAL_MS',
 } as const;
-
-/** Node runs a longer timer after 1 ms (TimeoutOverflowWarning), so no delay may exceed it. */
-export const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /** What the environment can set. */
 export type RcClientEnvOptions = Pick<RcClientOptions, 'policy' | 'fastLaneIntervalMs' | 'fastLaneInitialIntervalMs'>;
@@ -30,7 +27,7 @@ export function clientOptionsFromEnv(env: RcClientEnv): RcClientEnvOptions {
   const enabled = envValue(env, RC_CLIENT_ENV.FAST_LANE_ENABLED);
   if (enabled !== undefined) {
     const value = parseBoolean(enabled);
-    if (value === undefined) throw invalid(RC_CLIENT_ENV.FAST_LANE_ENABLED, 'true, false, 1 or 0', enabled);
+    if (value === undefined) throw invalidOption(RC_CLIENT_ENV.FAST_LANE_ENABLED, 'true, false, 1 or 0', enabled);
     options.policy = value ? 'fastlane' : 'legacy';
   }
   const intervalMs = envValue(env, RC_CLIENT_ENV.FAST_LANE_INTERVAL_MS);
@@ -56,20 +53,6 @@ export function resolveClientOptions(options: RcClientOptions, env: RcClientEnv)
   return { ...base, ...explicit };
 }
 
-/** An integer delay in [min, MAX_DELAY_MS]; `INVALID_OPTION` naming `name` otherwise. */
-export function checkDelayMs(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min || value > MAX_DELAY_MS) {
-    throw invalid(name, `an integer number of milliseconds in [${min}, ${MAX_DELAY_MS}]`, String(value));
-  }
-  return value;
-}
-
-/** An integer >= 1; `INVALID_OPTION` naming `name` otherwise. */
-export function checkMaxConcurrent(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw invalid(name, 'an integer >= 1', String(value));
-  return value;
-}
-
 function envValue(env: RcClientEnv, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
@@ -84,10 +67,5 @@ function parseBoolean(text: string): boolean | undefined {
 
 function parseDelayMs(name: string, text: string, min: number): number {
   // Digits only: Number() would also take "1e3", "0x10" or " ".
-  if (!/^\d+$/.test(text)) throw invalid(name, `an integer number of milliseconds in [${min}, ${MAX_DELAY_MS}]`, text);
-  return checkDelayMs(name, Number(text), min);
-}
-
-function invalid(name: string, expected: string, actual: string): RcClientError {
-  return new RcClientError('INVALID_OPTION', `${name} must be ${expected}, got ${JSON.stringify(actual)}`);
+  return checkDelayMs(name, /^\d+$/.test(text) ? Number(text) : Number.NaN, min, text);
 }

@@ -10,6 +10,7 @@ import {
   resolveClientOptions,
   type Clock,
   type NextPollInput,
+  type RcClientOptions,
   type RcLaneName,
   type RcScheduledEvent,
 } from '../../src/client/index.js';
@@ -144,6 +145,15 @@ function schedules(client: RcClient) {
   };
 }
 
+/** A started client on fake time (jitter at the middle unless given), with its `scheduled` events. */
+function startClient(t: Test, options: RcClientOptions) {
+  const client = new RcClient({ clock: fakeClock(t), random: mid, ...options });
+  t.teardown(() => client.stop());
+  const s = schedules(client);
+  client.start();
+  return { client, s };
+}
+
 const FFE = { path: 'datadog/2/FFE_FLAGS/ffe-demo/config', raw: exampleConfig('FFE_FLAGS', 'ffe-demo') };
 
 void t.test('legacy with fake time: first poll at start, then every 5 s, one client id for all products', async (t) => {
@@ -223,16 +233,7 @@ void t.test(
 void t.test('fastlane: an empty but successful full state also ends the fast phase', async (t) => {
   const agent = await startFakeAgent(() => ({ body: buildReply({ version: 100, files: [] }) }));
   t.teardown(() => agent.close());
-  const client = new RcClient({
-    agentUrl: agent.url,
-    products: ['FFE_FLAGS'],
-    policy: 'fastlane',
-    clock: fakeClock(t),
-    random: mid,
-  });
-  t.teardown(() => client.stop());
-  const s = schedules(client);
-  client.start();
+  const { client, s } = startClient(t, { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' });
   t.same(client.laneNames(), ['fast']);
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 5000, reason: 'interval' });
 });
@@ -280,16 +281,7 @@ void t.test('fastlane: agent_refresh_interval from the director targets slows th
       : { body: '{}' },
   );
   t.teardown(() => agent.close());
-  const client = new RcClient({
-    agentUrl: agent.url,
-    products: ['FFE_FLAGS'],
-    policy: 'fastlane',
-    clock: fakeClock(t),
-    random: mid,
-  });
-  t.teardown(() => client.stop());
-  const s = schedules(client);
-  client.start();
+  const { s } = startClient(t, { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' });
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 20_000, reason: 'interval' });
 });
 
@@ -340,15 +332,13 @@ void t.test(
       return fastPolls === 3 ? { body: buildReply({ version: 100, files: [FFE] }) } : { body: '{}' };
     });
     t.teardown(() => agent.close());
-    const client = new RcClient(
+    const { s } = startClient(
+      t,
       resolveClientOptions(
-        { agentUrl: agent.url, products: ['APM_TRACING', 'FFE_FLAGS'], clock: fakeClock(t), random: mid },
+        { agentUrl: agent.url, products: ['APM_TRACING', 'FFE_FLAGS'] },
         { DD_RC_FAST_LANE_ENABLED: 'true', DD_RC_FAST_LANE_INTERVAL_MS: '250' },
       ),
     );
-    t.teardown(() => client.stop());
-    const s = schedules(client);
-    client.start();
     t.same(
       await s.next('main'),
       { lane: 'main', delayMs: 5000, reason: 'interval' },
@@ -366,15 +356,13 @@ void t.test(
 void t.test('DD_RC_FAST_LANE_INITIAL_INTERVAL_MS delays the first fast-lane request only', async (t) => {
   const agent = await startFakeAgent(() => ({ body: '{}' }));
   t.teardown(() => agent.close());
-  const client = new RcClient(
+  const { client, s } = startClient(
+    t,
     resolveClientOptions(
-      { agentUrl: agent.url, products: ['APM_TRACING', 'FFE_FLAGS'], clock: fakeClock(t), random: mid },
+      { agentUrl: agent.url, products: ['APM_TRACING', 'FFE_FLAGS'] },
       { DD_RC_FAST_LANE_ENABLED: '1', DD_RC_FAST_LANE_INITIAL_INTERVAL_MS: '3000' },
     ),
   );
-  t.teardown(() => client.stop());
-  const s = schedules(client);
-  client.start();
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 3000, reason: 'initial' });
   t.same(await s.next('main'), { lane: 'main', delayMs: 5000, reason: 'interval' }, 'the standard lane went at once');
   t.equal(fastRequests(agent, client), 0);
@@ -389,16 +377,7 @@ void t.test('DD_RC_FAST_LANE_INITIAL_INTERVAL_MS delays the first fast-lane requ
 void t.test('setters take effect at the next scheduling decision', async (t) => {
   const agent = await startFakeAgent(() => ({ body: '{}' }));
   t.teardown(() => agent.close());
-  const client = new RcClient({
-    agentUrl: agent.url,
-    products: ['FFE_FLAGS'],
-    policy: 'fastlane',
-    clock: fakeClock(t),
-    random: mid,
-  });
-  t.teardown(() => client.stop());
-  const s = schedules(client);
-  client.start();
+  const { client, s } = startClient(t, { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' });
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 1000, reason: 'fast-interval' });
 
   client.setFastLaneIntervalMs(300);
