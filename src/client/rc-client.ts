@@ -9,11 +9,11 @@ import {
   FFE_FLAG_CONFIGURATION_RULES,
   splitCapabilities,
 } from './capabilities.js';
+import { checkDelayMs } from './checks.js';
 import { systemClock, type Clock } from './clock.js';
 import { RcClientError } from './error.js';
 import { createFetchPools, type ConcurrencyLimit, type RcFetchPools, type ReleaseSlot } from './fetch-pools.js';
 import { LaneState, type InvokeResult } from './lane-state.js';
-import { checkDelayMs } from './checks.js';
 import { buildRequestBody, encodeCapabilities, type RcTracerInfo } from './request-body.js';
 import { nextPollDelay, parseRetryAfterMs } from './schedule.js';
 import type {

@@ -9,7 +9,8 @@ import { startBackendSimulator } from '../../src/backend/index.js';
 import { RcClient, resolveClientOptions, type RcConfigChange } from '../../src/client/index.js';
 import { spawnAgent, waitUntil } from '../helpers/agent-process.js';
 
-const EXAMPLES = new URL('../../examples/configs/', import.meta.url);
+// The tests' own copy of the example configs (users are invited to edit examples/configs/).
+const EXAMPLES = new URL('../fixtures/configs/', import.meta.url);
 const EXPECTED = ['APM_TRACING/checkout-sampling', 'APM_TRACING/org-sampling', 'FFE_FLAGS/ffe-demo'];
 
 void t.test('fastlane and legacy clients configured from DD_RC_FAST_LANE_* against rc-agent', async (t) => {
