@@ -225,6 +225,34 @@ t.test('the HA methods are UNIMPLEMENTED', async (t) => {
   t.equal(h.service.calls.length, 0);
 });
 
+t.test('remote_configuration.enabled false: the RC methods answer UNIMPLEMENTED at once', async (t) => {
+  const service = new FakeService();
+  // a service that never answers: reaching it would hang the test instead of failing fast
+  service.clientGetConfigsImpl = () => new Promise(() => undefined);
+  const dataDir = t.testdir();
+  const done: GrpcRequestDoneInfo[] = [];
+  const server = await startGrpcServer({
+    service,
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    enabled: false,
+    onRequestDone: (info) => done.push(info),
+  });
+  t.teardown(() => server.stop(0));
+  const c = client(t, server.address, await loadOrCreateCredentials(dataDir));
+  const unimplemented = { code: status.UNIMPLEMENTED, details: 'remote configuration service not initialized' };
+  await t.rejects(c.clientGetConfigs(REQUEST), unimplemented);
+  await t.rejects(c.getConfigState(), unimplemented);
+  await t.rejects(c.resetConfigState(), unimplemented);
+  t.equal(service.calls.length, 0, 'the service is never called');
+  t.equal(service.resets, 0);
+  t.same(
+    done.map((d) => d.code),
+    ['UNIMPLEMENTED'],
+  );
+});
+
 t.test('cancelling the call aborts RequestContext.signal', async (t) => {
   const h = await harness(t);
   let arrived!: () => void;
