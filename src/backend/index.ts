@@ -2,7 +2,14 @@
 export type { BackendClient, OrgStatus, FaultMode, AttackMode, PinnedRoots } from './types.js';
 export { FAULT_MODES, ATTACK_MODES } from './types.js';
 export { BackendError, BACKEND_ERROR_CODES, type BackendErrorCode } from './error.js';
-export { createHttpBackendClient, DEFAULT_FETCH_TIMEOUT_MS, type HttpBackendClientOptions } from './http-client.js';
+export {
+  createHttpBackendClient,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  type HttpBackendClient,
+  type HttpBackendClientOptions,
+  type BackendTlsOptions,
+} from './http-client.js';
+export { proxyFor, type BackendProxyOptions } from './proxy.js';
 export {
   createLocalSource,
   LOCAL_SOURCE_STATE_FILE,
