@@ -29,3 +29,4 @@ export { FOREIGN_ORG_UUID } from './attacks.js';
 export { scanConfigDir, sidecarToCustom, type ConfigFile, type ConfigDirScan } from './config-dir.js';
 export { registerBackendCommand } from './command.js';
 export * from './signer/index.js';
+export { loadOrCreateAgentUuid, AGENT_UUID_FILE, type AgentUuidSources } from './agent-uuid.js';
