@@ -25,7 +25,7 @@ export {
   type BackendSimulatorOptions,
   type BackendSimulatorStats,
 } from './simulator.js';
-export { FOREIGN_ORG_UUID } from './attacks.js';
+export { FOREIGN_ORG_UUID, foreignOrgId } from './attacks.js';
 export { scanConfigDir, sidecarToCustom, type ConfigFile, type ConfigDirScan } from './config-dir.js';
 export { registerBackendCommand } from './command.js';
 export * from './signer/index.js';

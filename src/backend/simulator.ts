@@ -3,7 +3,9 @@
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import semver from 'semver';
 import { pb } from '../proto/index.js';
+import { MIN_UPSTREAM_AGENT_VERSION } from '../version.js';
 import type { ILatestConfigsRequest } from '../proto/index.js';
 import { applyAttack } from './attacks.js';
 import { DEFAULT_POLL_INTERVAL_MS } from './config-dir-watcher.js';
@@ -188,9 +190,13 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
     stats.lastRequest = req;
     stats.requests.push(req);
     if (stats.requests.length > MAX_RECORDED_REQUESTS) stats.requests.shift();
-    // PROTOCOL.md §1: the backend rejects an empty agentVersion.
+    // PROTOCOL.md §1: the backend rejects an empty or old agentVersion.
     if (!req.agentVersion) {
       await badRequest(reply, 'agentVersion is required');
+      return;
+    }
+    if (semver.valid(req.agentVersion) === null || semver.lt(req.agentVersion, MIN_UPSTREAM_AGENT_VERSION)) {
+      await badRequest(reply, `agentVersion ${req.agentVersion} is below ${MIN_UPSTREAM_AGENT_VERSION}`);
       return;
     }
     const honest = source.latestConfigs(req);

@@ -1,14 +1,12 @@
 // The settings that point rc-agent at a real Datadog site: RC key, what is sent upstream (agent version, env, host
 // tags), proxy and TLS of the backend client. Each follows the reference agent's rule, cited where it is applied.
 import semver from 'semver';
-import { UPSTREAM_AGENT_VERSION } from '../version.js';
+import { MIN_UPSTREAM_AGENT_VERSION, UPSTREAM_AGENT_VERSION } from '../version.js';
 import { ConfigError } from './error.js';
 import { parseRemoteConfigKey, RemoteConfigKeyError, type RemoteConfigKey } from './rc-key.js';
 import type { ConfigKey } from './schema.js';
 
-/** The oldest agent version the RC backend serves (datadog-agent: "must be >= 7.39.1 to satisfy the Remote Config
- * backend constraints"); the backend also refuses an empty one. */
-export const MIN_UPSTREAM_AGENT_VERSION = '7.39.1';
+export { MIN_UPSTREAM_AGENT_VERSION };
 
 export type TlsMinVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
