@@ -60,6 +60,8 @@ export interface BackendSimulator {
   setFault(fault: FaultMode): void;
   setAttack(attack: AttackMode): void;
   setRttMs(ms: number): void;
+  /** The key every request must carry from now on (a key rotated at the backend); undefined accepts any. */
+  setApiKey(apiKey: string | undefined): void;
   /** Re-reads `configsDir` now; resolves once every edit made before the call is published. */
   rescan(): Promise<void>;
   close(): Promise<void>;
@@ -81,6 +83,7 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
   let fault = checkMode(opts.fault ?? 'none', FAULT_MODES, 'fault');
   let attack = checkMode(opts.attack ?? 'none', ATTACK_MODES, 'attack');
   let rttMs = checkNonNegative(opts.rttMs ?? 0, 'rttMs');
+  let requiredApiKey = opts.apiKey;
   const limiter =
     opts.rateLimitPerS === undefined || opts.rateLimitPerS === 0
       ? undefined
@@ -145,7 +148,7 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
         await reply.code(200).type(PROTOBUF).send(GARBAGE);
         return false;
     }
-    if (opts.apiKey !== undefined && request.headers['dd-api-key'] !== opts.apiKey) {
+    if (requiredApiKey !== undefined && request.headers['dd-api-key'] !== requiredApiKey) {
       count('401');
       await reply.code(401).type('application/json').send('{"errors":["Unauthorized"]}');
       return false;
@@ -238,6 +241,9 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
     },
     setRttMs(ms) {
       rttMs = checkNonNegative(ms, 'rttMs');
+    },
+    setApiKey(apiKey) {
+      requiredApiKey = apiKey;
     },
     rescan: () => source.rescan(),
     close() {

@@ -12,3 +12,4 @@ export {
   type TlsMinVersion,
 } from './datadog-settings.js';
 export { parseRemoteConfigKey, encodeRemoteConfigKey, RemoteConfigKeyError, type RemoteConfigKey } from './rc-key.js';
+export { watchConfigFile, type ConfigFileWatcher, type ConfigFileWatcherOptions } from './config-file-watcher.js';
