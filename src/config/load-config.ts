@@ -156,6 +156,7 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
         products: get<string[]>('remote_configuration.fast_lane.products'),
         cacheBypassLimit: get<number>('remote_configuration.fast_lane.cache_bypass_limit'),
         blockTtlMs: get<number>('remote_configuration.fast_lane.block_ttl_ms'),
+        prefetch: get<boolean>('remote_configuration.fast_lane.prefetch'),
       },
     },
   };
