@@ -12,7 +12,7 @@ import {
   type BackendClient,
   type HttpBackendClient,
 } from './backend/index.js';
-import { RemoteConfigService, StateStore, createServiceMetrics } from './service/index.js';
+import { RemoteConfigService, StateStore, createServiceMetrics, upstreamIdentityFromConfig } from './service/index.js';
 import { buildHttpApp, createContainerTagSource } from './http/index.js';
 import { startGrpcServer } from './grpc/index.js';
 import { RC_AGENT_VERSION } from './version.js';
@@ -110,6 +110,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       config: rc,
       hostname: config.hostname,
       agentVersion: rc.upstreamAgentVersion,
+      // hostname, agent version, trace_agent_env and host tags as the reference fills them
+      identity: upstreamIdentityFromConfig(config),
       backend,
       pinnedRoots,
       store,

@@ -75,6 +75,9 @@ void t.test('upstream identity, RC key and container tags end to end', async (t)
   await waitUntil('first verified state', () => agent.service.isReady() || undefined);
   const req = sim.stats.lastRequest;
   t.equal(req?.agentVersion, '7.72.0', 'a version the backend serves, not empty');
+  t.equal(req?.traceAgentEnv, 'prod');
+  t.same(req?.tags, ['env:prod', 'team:rc'], 'host tags: tags + env:<env>, sorted');
+  t.equal(req?.hostname !== undefined && req.hostname !== '', true);
   t.equal(req?.agentUuid, readFileSync(join(stateDir, 'run', AGENT_UUID_FILE), 'utf8').trim(), 'the persisted UUID');
   t.equal(agent.service.status().lastError, undefined, 'paths of the RC key org verify');
 
