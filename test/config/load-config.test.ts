@@ -13,7 +13,13 @@ t.test('defaults', (t) => {
   t.equal(rc.refreshIntervalMs, 60_000);
   t.equal(rc.refreshIntervalOverridable, true);
   t.equal(rc.policy, 'fastlane');
-  t.same(rc.fastLane, { enabled: true, products: ['FFE_FLAGS'], cacheBypassLimit: 50, blockTtlMs: 500 });
+  t.same(rc.fastLane, {
+    enabled: true,
+    products: ['FFE_FLAGS'],
+    cacheBypassLimit: 50,
+    blockTtlMs: 500,
+    prefetch: true,
+  });
   t.equal(rc.cacheBypassLimit, 5);
   t.equal(rc.clientsTtlMs, 30_000);
   t.equal(rc.fetchTimeoutMs, 10_000);
