@@ -12,28 +12,20 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
 const port = int(0, 65535);
 const str = z.string();
 const durationMs = z.preprocess((v) => parseDurationMs(v) ?? v, z.number().finite().nonnegative());
-const products = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(/[\s,]+/)
-          .map((p) => p.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string().regex(/^[A-Z0-9_]+$/, 'product names are upper-case letters, digits and _')),
-);
-
 /** A list from YAML, or a string split on spaces and commas (`DD_TAGS="a:b c:d"`, `NO_PROXY=a,b`). */
-const list = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(/[\s,]+/)
-          .map((p) => p.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string()),
-);
+const listOf = (item: z.ZodString) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(/[\s,]+/)
+            .map((p) => p.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item),
+  );
+const products = listOf(z.string().regex(/^[A-Z0-9_]+$/, 'product names are upper-case letters, digits and _'));
+const list = listOf(z.string());
 
 export interface KeySpec {
   readonly schema: z.ZodType;

@@ -1,6 +1,12 @@
 // The backend client through a real HTTP CONNECT proxy on loopback, TLS options, the RC key header and API key
 // rotation (PROTOCOL.md §1 "Agent → backend").
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
@@ -21,40 +27,41 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** Answers /api/v0.1/org and records what each request carried. */
+function recordingHandler(seen: SeenRequest[]): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    seen.push({ url: req.url, apiKey: headerOf(req, 'dd-api-key'), appKey: headerOf(req, 'dd-application-key') });
+    req.resume();
+    req.on('end', () => res.end(orgBody));
+  };
+}
+
+/** Listens on an ephemeral loopback port, closed at teardown; resolves with the port. */
+async function listen(t: Test, server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return (server.address() as AddressInfo).port;
+}
+
 /** An https backend answering /api/v0.1/org, with the IPC certificate (SAN 127.0.0.1). */
 async function startHttpsBackend(
   t: Test,
 ): Promise<{ url: string; port: number; certPem: string; seen: SeenRequest[] }> {
   const creds = await loadOrCreateCredentials(t.testdir());
   const seen: SeenRequest[] = [];
-  const server = createHttpsServer({ cert: creds.certPem, key: creds.keyPem }, (req, res) => {
-    seen.push({ url: req.url, apiKey: headerOf(req, 'dd-api-key'), appKey: headerOf(req, 'dd-application-key') });
-    req.resume();
-    req.on('end', () => res.end(orgBody));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = createHttpsServer({ cert: creds.certPem, key: creds.keyPem }, recordingHandler(seen));
+  const port = await listen(t, server);
   return { url: `https://127.0.0.1:${port}`, port, certPem: creds.certPem, seen };
 }
 
 /** A plain http backend (for the `no_tls` + `proxy.http` forwarding case). */
 async function startHttpBackend(t: Test): Promise<{ url: string; seen: SeenRequest[] }> {
   const seen: SeenRequest[] = [];
-  const server = createHttpServer((req, res) => {
-    seen.push({ url: req.url, apiKey: headerOf(req, 'dd-api-key'), appKey: headerOf(req, 'dd-application-key') });
-    req.resume();
-    req.on('end', () => res.end(orgBody));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  const port = await listen(t, createHttpServer(recordingHandler(seen)));
+  return { url: `http://127.0.0.1:${port}`, seen };
 }
 
 interface ProxyLog {
@@ -194,12 +201,7 @@ void t.test('TLS: an untrusted certificate fails; skip_ssl_validation accepts it
   const old = createHttpsServer({ cert: creds.certPem, key: creds.keyPem, maxVersion: 'TLSv1.2' }, (_q, r) =>
     r.end(orgBody),
   );
-  await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
-  t.teardown(async () => {
-    old.closeAllConnections();
-    await new Promise((resolve) => old.close(resolve));
-  });
-  const oldUrl = `https://127.0.0.1:${(old.address() as AddressInfo).port}`;
+  const oldUrl = `https://127.0.0.1:${await listen(t, old)}`;
   const tls13 = client(t, { baseUrl: oldUrl, tls: { skipVerify: false, minVersion: 'TLSv1.3', ca: creds.certPem } });
   await t.rejects(tls13.fetchOrgUuid(), { code: 'NETWORK' });
   const tls12 = client(t, { baseUrl: oldUrl, tls: { skipVerify: false, minVersion: 'TLSv1.2', ca: creds.certPem } });
