@@ -19,7 +19,8 @@ export interface LoadConfigOptions {
   readonly overrides?: Partial<Record<ConfigKey, unknown>>;
 }
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The folder holding package.json: two levels up from src/config/, one from dist/config/. */
+const PACKAGE_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
 export const DEFAULT_LOCAL_CONFIG_DIR = join(PACKAGE_ROOT, 'examples', 'configs');
 
 const MINUTE_MS = 60_000;
@@ -222,4 +223,11 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
 }

@@ -53,6 +53,8 @@ export interface RemoteConfigServiceOptions {
   readonly metrics?: ServiceMetrics;
   readonly log?: Logger;
   readonly random?: () => number;
+  /** Problems of the config source to show in status (the local signed source's skipped files). */
+  readonly sourceWarnings?: () => readonly string[];
   /** Extra upstream identity fields (defaults: hostname and agentVersion above). */
   readonly identity?: UpstreamIdentity;
 }
@@ -154,6 +156,11 @@ export class RemoteConfigService implements RcService {
   async stop(): Promise<void> {
     await this.#orgStatus.stop();
     await this.#policy.stop();
+  }
+
+  /** Refresh as soon as the spacing allows (the local source changed). */
+  refreshSoon(): void {
+    this.#policy.refreshSoon();
   }
 
   /** Runs one refresh now, outside the schedule (tests). */
@@ -353,6 +360,7 @@ export class RemoteConfigService implements RcService {
       })),
       activeClientsByProduct: byProduct,
       bypass: this.#stats.counts,
+      ...(this.#o.sourceWarnings ? { sourceWarnings: [...this.#o.sourceWarnings()] } : {}),
       refreshes: this.#refresher.refreshCounts,
     };
   }
@@ -366,7 +374,7 @@ export class RemoteConfigService implements RcService {
   /** Refreshes the active-clients gauge (called by /metrics scrapes). */
   collectGauges(): void {
     this.metrics.activeClients.reset();
-    for (const [product, n] of Object.entries(this.status().activeClientsByProduct)) {
+    for (const [product, n] of this.#tracker.countByProduct(this.#clock.now())) {
       this.metrics.activeClients.set({ product }, n);
     }
   }
