@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBackendCommand } from './backend/index.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { startAgent } from './agent.js';
+import { ContainerTagsError } from './http/index.js';
 import { fetchStatus, formatStatus } from './status.js';
 import { RC_AGENT_VERSION } from './version.js';
 
@@ -26,7 +27,18 @@ program
       }
       throw err;
     }
-    const agent = await startAgent({ config });
+    const load = () => loadConfig({ file: opts.config, env: process.env });
+    let agent;
+    try {
+      agent = await startAgent({ config, reload: { file: opts.config, load, sighup: true } });
+    } catch (err) {
+      // a configured file that cannot be used (container_tags_file …): a clear message, not a stack
+      if (err instanceof ConfigError || err instanceof ContainerTagsError) {
+        process.stderr.write(`rc-agent: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
