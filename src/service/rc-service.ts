@@ -115,6 +115,7 @@ export class RemoteConfigService implements RcService {
       mutex,
       pinnedRoots: options.pinnedRoots,
       identity: options.identity ?? { hostname: options.hostname, agentVersion: options.agentVersion },
+      ...(cfg.rcKey ? { orgId: cfg.rcKey.orgId } : {}),
       refreshIntervalMs: cfg.refreshIntervalMs,
       refreshIntervalOverridable: cfg.refreshIntervalOverridable,
       prefetchProducts: fastLaneOn && cfg.fastLane.prefetch ? cfg.fastLane.products : [],

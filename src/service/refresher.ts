@@ -62,6 +62,8 @@ export interface RefresherOptions {
   readonly mutex: Mutex;
   readonly pinnedRoots: { readonly config: Uint8Array; readonly director: Uint8Array };
   readonly identity: UpstreamIdentity;
+  /** Org ID from the RC key: director targets of another org are refused (the reference's org-ID check). */
+  readonly orgId?: number;
   readonly refreshIntervalMs: number;
   readonly refreshIntervalOverridable: boolean;
   /** Products asked for from the first refresh on, before any client asks (fast_lane.prefetch). */
@@ -215,7 +217,7 @@ export class Refresher {
       const next = verifyUpdate(this.#state, response, this.o.clock.now());
       const configRoot = tufVersions(next).configRoot;
       const storedOrgUuid = await this.#orgUuid(configRoot);
-      verifyOrg(next, { storedOrgUuid });
+      verifyOrg(next, { storedOrgUuid, ...(this.o.orgId === undefined ? {} : { orgId: this.o.orgId }) });
       if (generation !== this.#generation) return (result = 'stale'); // a reset happened meanwhile
       if (next !== this.#state) {
         await this.o.store.saveState(exportState(next), { configRootVersion: configRoot, uuid: storedOrgUuid });

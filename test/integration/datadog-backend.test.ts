@@ -155,11 +155,8 @@ void t.test('after a rotation the next start rebuilds the store, as the referenc
   await waitUntil('verified again with the new key', () => second.service.isReady() || undefined);
 });
 
-// Needs the service to pass the RC key's org ID to verifyOrg (RefresherOptions.orgId ← config.rcKey.orgId); the
-// verifier side is covered by test/uptane/verify-update.test.ts and test/backend/simulator-attacks.test.ts.
 void t.test(
   'org-id-mismatch: another org served by the backend is refused and the verified state keeps serving',
-  { todo: 'wire config.rcKey.orgId into the refresher verifyOrg call' },
   async (t) => {
     const { sim, start } = await setup(t);
     const agent = await start();
