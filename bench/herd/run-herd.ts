@@ -228,8 +228,9 @@ async function runRound(
     const readyAtMs = await waitFirstReady(agent, AGENT_READY_TIMEOUT_MS);
     const timeline = [{ sha256: configs.ffeSha256, sinceMs: 0 }];
     if (spec.timing !== 'ready') {
+      // At least the refresh that made the agent ready (the default refresh_interval is 1 min, so usually that one).
       const b = backend;
-      const refreshed = (): boolean => b.stats.configurationsRequests >= 2;
+      const refreshed = (): boolean => b.stats.configurationsRequests >= 1;
       if (spec.timing === 'changed') {
         warm = await warmFfeClient(agent.httpUrl, opts);
         await waitFor(() => refreshed() && Date.now() >= readyAtMs + opts.steadyDelayMs - CHANGE_LEAD_MS, 60_000);
