@@ -59,7 +59,7 @@ let requestHead = '';
 let timeline: FfeTimeline = [];
 let stopping = false;
 let started = false;
-const counts = { booted: 0, ffe: 0, all: 0, replies: 0, timeouts: 0 };
+const counts = { booted: 0, ffe: 0, all: 0, sent: 0, replies: 0, timeouts: 0 };
 const bootTimes = { first: Infinity, last: -Infinity };
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 let progressTimer: NodeJS.Timeout | undefined;
@@ -157,6 +157,7 @@ function poll(lane: LaneRun): void {
   const body = lane.state.template.render(lane.ids);
   lane.inFlight = true;
   lane.requests++;
+  counts.sent++;
   lane.sentMs = now();
   lane.timeout = setTimeout(() => onTimeout(lane), data.requestTimeoutMs);
   socket.write(`${requestHead}${lane.state.template.byteLength(lane.ids)}\r\n\r\n${body}`);

@@ -40,7 +40,7 @@ export interface PreparedGenerators {
 const PROGRESS_INTERVAL_MS = 200;
 /** Lead time between the start signal and the first boot, so every child gets it before its first timer. */
 const START_LEAD_MS = 15;
-const ZERO: HerdProgress = { booted: 0, ffe: 0, all: 0, replies: 0, timeouts: 0 };
+const ZERO: HerdProgress = { booted: 0, ffe: 0, all: 0, sent: 0, replies: 0, timeouts: 0 };
 
 interface ChildState {
   readonly child: ChildProcess;
@@ -147,6 +147,7 @@ export async function prepareGenerators(opts: GeneratorOptions): Promise<Prepare
               booted: sum.booted + s.progress.booted,
               ffe: sum.ffe + s.progress.ffe,
               all: sum.all + s.progress.all,
+              sent: sum.sent + s.progress.sent,
               replies: sum.replies + s.progress.replies,
               timeouts: sum.timeouts + s.progress.timeouts,
             }),

@@ -52,7 +52,9 @@ export interface HerdProgress {
   readonly booted: number;
   readonly ffe: number;
   readonly all: number;
-  /** Replies received (any status) so far: the steady window counts polls with it. */
+  /** Requests sent so far: the steady window counts polls with it. */
+  readonly sent: number;
+  /** Replies received (any status) so far. */
   readonly replies: number;
   readonly timeouts: number;
 }

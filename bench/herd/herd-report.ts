@@ -96,7 +96,7 @@ export function herdSummaryText(results: HerdResults): string {
   const invalid = list.filter((s) => !s.valid);
   if (invalid.length > 0) {
     lines.push(
-      `INVALID (the load generator was the bottleneck, figures are not the agent's): ${invalid.map((s) => s.key).join(', ')}`,
+      `INVALID (a load generator lagged — its own work or other load on its core — so figures are not the agent's alone): ${invalid.map((s) => s.key).join(', ')}`,
     );
   }
   lines.push(`cores: ${coresLine(results)}`);
@@ -119,7 +119,7 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
   const invalid = list.filter((s) => !s.valid);
   if (invalid.length > 0) {
     sections.push(
-      `<div class="warning"><strong>INVALID scenarios — the load generator, not the agent, was the bottleneck:</strong><ul>${invalid
+      `<div class="warning"><strong>INVALID scenarios — a load generator lagged (its own work, or other load on its core: see the machine load), so the figures are not the agent's alone:</strong><ul>${invalid
         .map(
           (s) =>
             `<li>${escapeHtml(s.key)}: ${escapeHtml(
@@ -198,6 +198,7 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
           'boot rate',
           'event-loop delay p99 / max',
           'CPU mean / busiest second',
+          'machine load (1 min)',
           'verdict',
         ],
         list.flatMap((s) =>
@@ -216,6 +217,7 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
                 : g.stats
                     .map((x) => `${Math.round(x.cpuMean * 100)} / ${Math.round(x.cpuBusiestSecond * 100)} %`)
                     .join(', '),
+              `${r.machineLoad1m.before} → ${r.machineLoad1m.after}`,
               g === null ? null : g.valid ? 'valid' : 'INVALID',
             ];
           }),

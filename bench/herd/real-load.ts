@@ -130,6 +130,7 @@ export function startRealLoad(opts: RealLoadOptions): Promise<HerdLoad> {
     progress: (): HerdProgress => ({
       booted: tracers.filter((t) => t.startedMs !== undefined).length,
       ...counts,
+      sent: 0,
       replies: 0,
       timeouts: 0,
     }),

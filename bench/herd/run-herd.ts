@@ -268,11 +268,13 @@ async function runRound(
 
     let steady: NonNullable<HerdRoundResult['agent']>['steady'] = null;
     if (stoppedBy === 'all-delivered' && opts.steadyWindowMs > 0 && opts.real === undefined) {
-      const polls0 = load.progress().replies;
+      // Polls sent in the window: with a window of one poll interval every lane sends about one (replies could
+      // fall either side of its end when the agent holds them).
+      const polls0 = load.progress().sent;
       const cpu0 = agent.sample();
       await sleep(opts.steadyWindowMs);
       const cpu1 = agent.sample();
-      const polls = load.progress().replies - polls0;
+      const polls = load.progress().sent - polls0;
       if (cpu0 !== undefined && cpu1 !== undefined) {
         const cpuSeconds = cpu1.cpuSeconds - cpu0.cpuSeconds;
         steady = {
