@@ -355,7 +355,11 @@ export function generatorVerdict(
   for (const s of stats) {
     if (s.eventLoopDelay.p99Ms > GENERATOR_MAX_LOOP_DELAY_P99_MS) {
       reasons.push(
-        `generator ${s.generator}: event-loop delay p99 ${s.eventLoopDelay.p99Ms} ms > ${GENERATOR_MAX_LOOP_DELAY_P99_MS} ms`,
+        `generator ${s.generator}: event-loop delay p99 ${s.eventLoopDelay.p99Ms} ms > ${GENERATOR_MAX_LOOP_DELAY_P99_MS} ms` +
+          // A lagging loop on an idle process means the core was taken by something else.
+          (s.cpuBusiestSecond < 0.5
+            ? ` while using at most ${Math.round(s.cpuBusiestSecond * 100)} % of its core (other load on the machine delayed it)`
+            : ''),
       );
     }
     if (s.cpuBusiestSecond > GENERATOR_MAX_CPU_BUSIEST_SECOND) {

@@ -45,6 +45,11 @@ t.test('a generator that lagged or ran its core full makes the round invalid', a
   const lagged = generatorVerdict([gen(0, GENERATOR_MAX_LOOP_DELAY_P99_MS + 1, 0.5)], CPU);
   t.equal(lagged.valid, false);
   t.match(lagged.invalidReasons[0], /event-loop delay p99 51 ms/);
+  t.match(
+    generatorVerdict([gen(0, 80, 0.2)], CPU).invalidReasons[0],
+    /other load on the machine/,
+    'an idle generator that lagged was delayed by the machine',
+  );
   const busy = generatorVerdict([gen(0, 5, 0.95)], CPU);
   t.equal(busy.valid, false);
   t.match(busy.invalidReasons[0], /95 %/);
