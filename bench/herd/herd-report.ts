@@ -16,6 +16,8 @@ function spreadText(s: Spread, format: (v: number | null) => string): string {
 }
 
 const ms = (v: number | null): string => formatMs(v, 'undelivered');
+/** A duration that is unknown rather than undelivered when missing. */
+const msOrDash = (v: number | null): string => formatMs(v, '–');
 const num = (v: number | null): string => (v === null ? '–' : String(v));
 const pct = (v: number | null): string => (v === null ? '–' : `${v} %`);
 const cpuPerK = (v: number | null): string => (v === null ? '–' : `${v} s`);
@@ -54,7 +56,7 @@ function summaryRow(s: HerdScenarioResult): string[] {
     r.firstPollCurrent === null ? '–' : `${r.firstPollCurrent}/${s.tracers}`,
     spreadText(s.summary.allP99Ms, ms),
     spreadText(s.summary.timeouts, num),
-    spreadText(s.summary.maxHoldMs, ms),
+    spreadText(s.summary.maxHoldMs, msOrDash),
     spreadText(s.summary.backendRequests, num),
     spreadText(s.summary.cpuSecondsPer1kNewTracers, cpuPerK),
     spreadText(s.summary.cpuSecondsPer1kSteadyPolls, cpuPerK),

@@ -241,7 +241,8 @@ async function runRound(
       }
     }
 
-    const metricsBefore = await readMetrics(agent.httpUrl);
+    // At `ready` nothing may stand between readiness and the herd: counters then count from the agent's start.
+    const metricsBefore = spec.timing === 'ready' ? [] : await readMetrics(agent.httpUrl);
     const cpuBefore = agent.sample();
     const sampler = new ProcSampler(agent.pid, SAMPLE_INTERVAL_MS);
     const backendBefore = backend.stats.configurationsRequests;
