@@ -179,7 +179,7 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
         const r = s.representative;
         return [
           s.key,
-          entries(r.backend.byReason),
+          r.metricsError === null ? entries(r.backend.byReason) : `unavailable: ${r.metricsError}`,
           entries(r.bypass),
           r.lockHold.p99AtMostMs === null ? null : `≤ ${formatMs(r.lockHold.p99AtMostMs)}`,
           r.agentEventLoopLag.maxMs === null ? null : formatMs(r.agentEventLoopLag.maxMs),

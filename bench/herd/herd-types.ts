@@ -80,6 +80,8 @@ export interface HerdRoundResult {
   readonly bypass: Readonly<Record<string, number>>;
   /** `rc_client_get_configs_total` by `lane/transport/code` during the herd. */
   readonly getConfigs: Readonly<Record<string, number>>;
+  /** Why the agent's counters after the herd are missing (its `/metrics` did not answer), else null. */
+  readonly metricsError: string | null;
   /** Upper bound of the p99 bucket of `rc_state_lock_hold_seconds`, ms, and how many holds it covers. */
   readonly lockHold: { readonly p99AtMostMs: number | null; readonly count: number };
   readonly agent: {

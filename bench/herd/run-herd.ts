@@ -63,6 +63,7 @@ const WATCH_INTERVAL_MS = 100;
 const SAMPLE_INTERVAL_MS = 250;
 /** `changed`: the FFE_FLAGS document changes this long before the herd. */
 const CHANGE_LEAD_MS = 2000;
+const METRICS_TIMEOUT_MS = 30_000;
 /** A generator whose event-loop delay p99 exceeds this made the tracers late by itself (issue 9). */
 export const GENERATOR_MAX_LOOP_DELAY_P99_MS = 50;
 /** ... or whose busiest second used more than this share of its core. */
@@ -265,7 +266,13 @@ async function runRound(
     const herdMs = Date.now() - startMs;
     const cpuHerd = agent.sample();
     const backendAfter = backend.stats.configurationsRequests;
-    const metricsAfter = await readMetrics(agent.httpUrl);
+    // A starved agent may not answer a scrape in time: the round keeps its delivery figures without the counters.
+    let metricsError: string | null = null;
+    const metricsAfter = await readMetrics(agent.httpUrl).catch((err: unknown) => {
+      const cause = (err as Error).cause;
+      metricsError = `${(err as Error).message}${cause instanceof Error ? `: ${cause.message}` : ''}`;
+      return metricsBefore;
+    });
 
     let steady: NonNullable<HerdRoundResult['agent']>['steady'] = null;
     if (stoppedBy === 'all-delivered' && opts.steadyWindowMs > 0 && opts.real === undefined) {
@@ -310,6 +317,7 @@ async function runRound(
       },
       bypass: groupSamples(delta, 'rc_bypass_requests_total', ['lane', 'outcome']),
       getConfigs: groupSamples(delta, 'rc_client_get_configs_total', ['lane', 'transport', 'code']),
+      metricsError,
       lockHold: {
         p99AtMostMs:
           lock.upperBoundS === undefined || !Number.isFinite(lock.upperBoundS) ? null : lock.upperBoundS * 1000,
@@ -479,7 +487,7 @@ async function watch(
 
 async function readMetrics(agentUrl: string): Promise<PromSample[]> {
   try {
-    const { status, text } = await getText(`${agentUrl}/metrics`, 10_000);
+    const { status, text } = await getText(`${agentUrl}/metrics`, METRICS_TIMEOUT_MS);
     if (status !== 200) throw new Error(`status ${status}`);
     return parsePromText(text);
   } catch (err) {

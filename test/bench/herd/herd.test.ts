@@ -79,6 +79,7 @@ function round(n: number, ffeMs: number[], valid = true): HerdRoundResult {
     backend: { requests: 2, byReason: { 'bypass_fast/ok': 1 } },
     bypass: { 'fast/coalesced': 3, 'fast/fresh_snapshot': 2 },
     getConfigs: {},
+    metricsError: null,
     lockHold: { p99AtMostMs: 0.1, count: 3 },
     agent: {
       pid: 1,
