@@ -245,6 +245,8 @@ function finish(lane: LaneRun, dropSocket: boolean): void {
     lane.socket = undefined;
     s.destroy();
   }
+  // A first FFE_FLAGS request that timed out or failed did not bring the current flags either.
+  if (lane.carriesFfe && lane.tracer.firstPollCurrent === undefined) lane.tracer.firstPollCurrent = false;
   if (stopping) return;
   // Other products may land on a lane without FFE_FLAGS: the "all configs" clock checks them too.
   if (!lane.carriesFfe) checkAll(lane.tracer, now());
