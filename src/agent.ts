@@ -47,8 +47,18 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   try {
     let backend: BackendClient;
     let pinnedRoots: { config: Uint8Array; director: Uint8Array };
+    // An edit of the local source's directory is published at once, not at the next poll.
+    const created: { service?: RemoteConfigService } = {};
+    let sourceWarnings: (() => readonly string[]) | undefined;
     if (rc.useLocalSource) {
-      const local = await createLocalSource({ dir: rc.localDir, orgId: rc.localOrgId, dataDir: config.runPath });
+      const local = await createLocalSource({
+        dir: rc.localDir,
+        orgId: rc.localOrgId,
+        dataDir: config.runPath,
+        log: (line) => log.info(line),
+        onChange: () => created.service?.refreshSoon(),
+      });
+      sourceWarnings = () => local.warnings();
       stops.push(() => local.close());
       backend = local.client;
       pinnedRoots = local.pinnedRoots;
@@ -86,7 +96,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       store,
       metrics,
       log,
+      ...(sourceWarnings ? { sourceWarnings } : {}),
     });
+    created.service = service;
     if (rc.enabled) {
       service.start();
       stops.push(() => service.stop());

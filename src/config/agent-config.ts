@@ -6,6 +6,8 @@ export interface FastLaneConfig {
   readonly products: readonly string[];
   readonly cacheBypassLimit: number;
   readonly blockTtlMs: number;
+  /** Fetch the fast-lane products from the first refresh on (before any client asks for them). */
+  readonly prefetch: boolean;
 }
 
 export interface RemoteConfigConfig {

@@ -18,7 +18,8 @@ export interface LoadConfigOptions {
   readonly overrides?: Partial<Record<ConfigKey, unknown>>;
 }
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The folder holding package.json: two levels up from src/config/, one from dist/config/. */
+const PACKAGE_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
 export const DEFAULT_LOCAL_CONFIG_DIR = join(PACKAGE_ROOT, 'examples', 'configs');
 
 const MINUTE_MS = 60_000;
@@ -150,6 +151,7 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
         products: get<string[]>('remote_configuration.fast_lane.products'),
         cacheBypassLimit: get<number>('remote_configuration.fast_lane.cache_bypass_limit'),
         blockTtlMs: get<number>('remote_configuration.fast_lane.block_ttl_ms'),
+        prefetch: get<boolean>('remote_configuration.fast_lane.prefetch'),
       },
     },
   };
@@ -215,4 +217,11 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
 }

@@ -108,7 +108,12 @@ export const KEYS = {
   'remote_configuration.fast_lane.products': {
     schema: products,
     default: ['FFE_FLAGS'],
-    describe: 'a request is fast lane when every product it asks for is listed here',
+    describe: 'a request gets fast-lane rules when it asks for at least one product listed here',
+  },
+  'remote_configuration.fast_lane.prefetch': {
+    schema: bool,
+    default: true,
+    describe: 'ask the backend for the fast-lane products from the first refresh on, before any client asks',
   },
   'remote_configuration.fast_lane.cache_bypass_limit': {
     schema: int(0, 10_000),
