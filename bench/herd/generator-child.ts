@@ -175,6 +175,11 @@ function onData(lane: LaneRun, socket: Socket, chunk: Buffer): void {
   }
   if (reply === undefined) return;
   const receivedMs = now();
+  // A late loop may read a reply before the timeout timer fires: past the timeout it still does not count.
+  if (receivedMs - lane.sentMs > data.requestTimeoutMs) {
+    onTimeout(lane);
+    return;
+  }
   counts.replies++;
   const holdMs = receivedMs - lane.sentMs;
   if (holdMs > lane.tracer.maxHoldMs) lane.tracer.maxHoldMs = holdMs;
