@@ -4,9 +4,15 @@
 import { mkdirSync } from 'node:fs';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { embeddedRootsForSite, type AgentConfig } from './config/index.js';
+import {
+  embeddedRootsForSite,
+  type AgentConfig,
+  type LoadConfigOptions,
+  type ResolvedSetting,
+} from './config/index.js';
+import { startConfigStream, type ConfigStreamRuntime } from './configstream/index.js';
 import { createHttpBackendClient, createLocalSource, type BackendClient } from './backend/index.js';
-import { RemoteConfigService, StateStore, createServiceMetrics } from './service/index.js';
+import { RemoteConfigService, StateStore, createServiceMetrics, type RcService } from './service/index.js';
 import { buildHttpApp } from './http/index.js';
 import { startGrpcServer } from './grpc/index.js';
 import { RC_AGENT_VERSION, UPSTREAM_AGENT_VERSION } from './version.js';
@@ -15,6 +21,7 @@ export interface RunningAgent {
   readonly httpUrl: string;
   readonly grpcAddress: string;
   readonly service: RemoteConfigService;
+  readonly configStream: ConfigStreamRuntime | undefined;
   stop(): Promise<void>;
 }
 
@@ -23,6 +30,13 @@ export interface StartAgentOptions {
   /** Where `listening …` lines go (stdout for the CLI). */
   readonly announce?: (line: string) => void;
   readonly log?: pino.Logger;
+  /** Config stream: how the config was loaded (reloaded on SIGHUP / file change) and each setting's source. */
+  readonly configStream?: {
+    readonly load: Omit<LoadConfigOptions, 'onResolved' | 'onFileDocument'>;
+    readonly settings: ReadonlyMap<string, ResolvedSetting>;
+    /** SIGHUP handler and file watch (default true) */
+    readonly watch?: boolean;
+  };
 }
 
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
@@ -92,8 +106,39 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       stops.push(() => service.stop());
     }
 
+    // --- config stream (issue 10): registry + StreamConfigEvents, fed by the live configuration ---
+    let configStream: ConfigStreamRuntime | undefined;
+    if (options.configStream) {
+      configStream = startConfigStream({
+        load: options.configStream.load,
+        settings: options.configStream.settings,
+        runPath: config.runPath,
+        service: rc.enabled ? service : undefined,
+        agentVersion: RC_AGENT_VERSION,
+        log,
+        setLogLevel: (level) => {
+          log.level = level === 'off' ? 'silent' : level;
+        },
+        metricsRegistry: metrics.registry,
+        watch: options.configStream.watch,
+      });
+      const runtime = configStream;
+      stops.push(() => runtime.stop());
+    }
+    const stream = configStream;
+    const statusSource: RcService = stream
+      ? {
+          clientGetConfigs: (request, ctx) => service.clientGetConfigs(request, ctx),
+          getConfigState: () => service.getConfigState(),
+          resetConfigState: () => service.resetConfigState(),
+          isReady: () => service.isReady(),
+          status: () => ({ ...service.status(), configStream: stream.status() }),
+        }
+      : service;
+    // --- end config stream ---
+
     const app: FastifyInstance = buildHttpApp({
-      service,
+      service: statusSource,
       enabled: rc.enabled,
       version: RC_AGENT_VERSION,
       metrics: {
@@ -114,6 +159,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       dataDir: config.runPath,
       host: config.bindHost,
       port: config.grpcPort,
+      ...(configStream ? { remoteAgents: configStream.handlers } : {}),
     });
     stops.push(() => grpc.stop(config.stopTimeoutMs));
     announce(`listening grpc ${grpc.address}`);
@@ -122,6 +168,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       httpUrl: `http://${config.bindHost}:${url.port}`,
       grpcAddress: grpc.address,
       service,
+      configStream,
       stop: async () => {
         await stopAll();
         log.flush();

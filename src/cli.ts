@@ -1,7 +1,8 @@
 // rc-agent command line: `run` (the agent), `backend` (the backend simulator), `status`, `bench …`.
 import { Command, Option } from 'commander';
 import { registerBackendCommand } from './backend/index.js';
-import { ConfigError, loadConfig } from './config/index.js';
+import { ConfigError, loadConfigWithSources } from './config/index.js';
+import { registerConfigStreamCommand } from './configstream/command.js';
 import { startAgent } from './agent.js';
 import { fetchStatus, formatStatus } from './status.js';
 import { RC_AGENT_VERSION } from './version.js';
@@ -17,8 +18,10 @@ program
   .option('-c, --config <file>', 'datadog.yaml to read (DD_ environment variables override it)')
   .action(async (opts: { config?: string }) => {
     let config;
+    let settings;
+    const load = { file: opts.config, env: { ...process.env } };
     try {
-      config = loadConfig({ file: opts.config, env: process.env });
+      ({ config, settings } = loadConfigWithSources(load));
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`rc-agent: ${err.message}\n`);
@@ -26,7 +29,7 @@ program
       }
       throw err;
     }
-    const agent = await startAgent({ config });
+    const agent = await startAgent({ config, configStream: { load, settings } });
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
@@ -62,4 +65,5 @@ program
   });
 
 registerBackendCommand(program);
+registerConfigStreamCommand(program);
 await program.parseAsync(process.argv);

@@ -24,6 +24,8 @@ export interface ConfigChange {
   readonly newValue: JsonValue | undefined;
   readonly source: string;
   readonly sequenceId: number;
+  /** from a snapshot (first one, or a resync) or from an update */
+  readonly via: 'snapshot' | 'update';
 }
 
 export interface ConsumerEvents {
@@ -195,7 +197,7 @@ export class ConfigStreamConsumer extends EventEmitter<ConsumerEvents> {
       if (seq <= this.lastSeqId) return undefined; // stale: already applied
       if (seq !== this.lastSeqId + 1) return { reason: `gap: ${this.lastSeqId} → ${seq}`, delayed: false };
       const s = event.update.setting;
-      if (s?.key) this.applyOne(s.key, fromProtoValue(s.value), s.source ?? '', seq);
+      if (s?.key) this.applyOne(s.key, fromProtoValue(s.value), s.source ?? '', seq, 'update');
       this.lastSeqId = seq;
     }
     return undefined;
@@ -209,21 +211,21 @@ export class ConfigStreamConsumer extends EventEmitter<ConsumerEvents> {
     for (const s of settings) {
       if (!s.key) continue;
       seen.add(s.key);
-      this.applyOne(s.key, fromProtoValue(s.value as never), s.source ?? '', seq);
+      this.applyOne(s.key, fromProtoValue(s.value as never), s.source ?? '', seq, 'snapshot');
     }
     for (const [key, old] of [...this.settings]) {
       if (seen.has(key)) continue;
       this.settings.delete(key);
-      this.notify({ key, oldValue: old.value, newValue: undefined, source: '', sequenceId: seq });
+      this.notify({ key, oldValue: old.value, newValue: undefined, source: '', sequenceId: seq, via: 'snapshot' });
     }
     this.lastSeqId = seq;
   }
 
-  private applyOne(key: string, value: JsonValue, source: string, seq: number): void {
+  private applyOne(key: string, value: JsonValue, source: string, seq: number, via: ConfigChange['via']): void {
     const old = this.settings.get(key);
     this.settings.set(key, { value, source });
     if (old && old.source === source && jsonEqual(old.value, value)) return;
-    this.notify({ key, oldValue: old?.value, newValue: value, source, sequenceId: seq });
+    this.notify({ key, oldValue: old?.value, newValue: value, source, sequenceId: seq, via });
   }
 
   private notify(change: ConfigChange): void {
