@@ -5,6 +5,7 @@ import {
   Client,
   credentials,
   Metadata,
+  type ChannelOptions,
   type ClientReadableStream,
   type ServiceError as GrpcCallError,
 } from '@grpc/grpc-js';
@@ -20,15 +21,18 @@ export interface RemoteAgentClient {
   close(): void;
 }
 
-export function createRemoteAgentClient(address: string, creds: AgentSecureCredentials): RemoteAgentClient {
+export function createRemoteAgentClient(
+  address: string,
+  creds: AgentSecureCredentials,
+  channelOptions: ChannelOptions = {},
+): RemoteAgentClient {
   const host = address.startsWith('[')
     ? address.slice(1, address.indexOf(']'))
     : address.slice(0, address.lastIndexOf(':'));
-  const client = new Client(
-    address,
-    credentials.createSsl(Buffer.from(creds.certPem)),
-    isIP(host) === 0 ? {} : { 'grpc.ssl_target_name_override': 'localhost' },
-  );
+  const client = new Client(address, credentials.createSsl(Buffer.from(creds.certPem)), {
+    ...channelOptions,
+    ...(isIP(host) === 0 ? {} : { 'grpc.ssl_target_name_override': 'localhost' }),
+  });
   const def = AGENT_SECURE_REMOTE_AGENT_DEFINITION;
   const metadata = (sessionId?: string): Metadata => {
     const md = new Metadata();

@@ -5,6 +5,7 @@ import type { IConfigEvent, IConfigSetting } from '../proto/index.js';
 import type { ConfigSource } from '../config/index.js';
 import type { ConfigStreamMetrics } from './metrics.js';
 import type { SequenceCounter } from './sequence.js';
+import { scrubSetting } from './scrub.js';
 import { jsonEqual, toProtoValue } from './values.js';
 
 export const DEFAULT_SUBSCRIBER_BUFFER = 100;
@@ -82,11 +83,12 @@ export class ConfigStreamHub {
 
   /** Sets the starting state: no event (the first snapshot of each stream carries it). */
   initialize(settings: Iterable<StreamSetting>): void {
-    for (const s of settings) this.settings.set(s.key, s);
+    for (const s of settings) this.settings.set(s.key, scrubbed(s));
   }
 
   /** One update per call when the value or its source changed; false when nothing changed. */
-  set(setting: StreamSetting): boolean {
+  set(unscrubbed: StreamSetting): boolean {
+    const setting = scrubbed(unscrubbed);
     const previous = this.settings.get(setting.key);
     if (previous && previous.source === setting.source && jsonEqual(previous.value, setting.value)) return false;
     this.settings.set(setting.key, setting);
@@ -191,6 +193,12 @@ export class ConfigStreamHub {
       }
     }
   }
+}
+
+/** Secrets are scrubbed here too, whoever feeds the hub. */
+function scrubbed(s: StreamSetting): StreamSetting {
+  const value = scrubSetting(s.key, s.value);
+  return value === s.value ? s : { ...s, value };
 }
 
 function toWire(s: StreamSetting): IConfigSetting {

@@ -146,7 +146,7 @@ export class LiveConfig {
         this.pending.set(key, {
           key,
           running: scrubSetting(key, running?.value ?? null),
-          configured: entry.value,
+          configured: scrubSetting(key, entry.value),
           source: next.source,
         });
       } else {
@@ -163,7 +163,8 @@ export class LiveConfig {
     if (changed && key === 'log_level') this.options.setLogLevel(next.value as LogLevel);
   }
 
+  /** The hub scrubs secrets itself; pending-restart entries are scrubbed here. */
   private streamed(key: string, value: unknown, source: ConfigSource) {
-    return { key, value: scrubSetting(key, value), source };
+    return { key, value, source };
   }
 }
