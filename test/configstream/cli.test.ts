@@ -1,0 +1,79 @@
+// `rc-agent run --config FILE` and `rc-agent config-stream --json` as real processes: the snapshot, then a SIGHUP
+// after a file edit streams one update per changed key; `rc-agent status` lists the remote agent and subscriber.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, waitUntil } from '../helpers/agent-process.js';
+
+function childEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('DD_') && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE') env[k] = v;
+  }
+  return env;
+}
+
+function run(args: string[], env: Record<string, string>) {
+  const child = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const io = { out: '', err: '' };
+  child.stdout.on('data', (c: Buffer) => (io.out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (io.err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, io, exited };
+}
+
+t.test('config-stream CLI against a running agent; SIGHUP re-resolves the file', async (t) => {
+  const dir = t.testdir();
+  const file = join(dir, 'datadog.yaml');
+  const yaml = (level: string, env: string) =>
+    `log_level: ${level}\ncmd_port: 0\nrun_path: ${join(dir, 'run')}\napm_config:\n  receiver_port: 0\n  env: ${env}\n`;
+  writeFileSync(file, yaml('info', 'prod'));
+  const agent = run(['run', '--config', file], { ...childEnv(), DD_SITE: 'datadoghq.eu' });
+  t.teardown(async () => {
+    if (agent.child.exitCode === null) agent.child.kill('SIGTERM');
+    await agent.exited;
+  });
+  const grpc = await waitUntil('agent listening', () => /^listening grpc (\S+)$/m.exec(agent.io.out)?.[1]);
+  const http = await waitUntil('agent listening', () => /^listening http (\S+)$/m.exec(agent.io.out)?.[1]);
+
+  const cs = run(['config-stream', '--name', 'cli-test', '--url', grpc, '--run-path', join(dir, 'run'), '--json'], {
+    ...childEnv(),
+  });
+  t.teardown(async () => {
+    if (cs.child.exitCode === null) cs.child.kill('SIGTERM');
+    await cs.exited;
+  });
+  const lines = (): Array<Record<string, unknown>> =>
+    cs.io.out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  await waitUntil('snapshot line', () => lines().length >= 1 || undefined);
+  const snapshot = lines()[0] as { type: string; settings: Array<{ key: string; value: unknown; source: string }> };
+  t.equal(snapshot.type, 'snapshot');
+  const get = (k: string) => snapshot.settings.find((s) => s.key === k);
+  t.same(get('log_level'), { key: 'log_level', value: 'info', source: 'file' });
+  t.same(get('site'), { key: 'site', value: 'datadoghq.eu', source: 'environment-variable' });
+  t.same(get('apm_config.env'), { key: 'apm_config.env', value: 'prod', source: 'file' });
+
+  writeFileSync(file, yaml('debug', 'staging'));
+  agent.child.kill('SIGHUP');
+  await waitUntil('two updates', () => lines().length >= 3 || undefined);
+  const updates = lines()
+    .slice(1)
+    .map((l) => [l.key, l.value, l.source]);
+  t.same(updates.sort(), [
+    ['apm_config.env', 'staging', 'file'],
+    ['log_level', 'debug', 'file'],
+  ]);
+
+  const status = run(['status', '--url', http, '--json'], childEnv());
+  t.equal(await status.exited, 0);
+  const report = JSON.parse(status.io.out) as {
+    configStream: { remoteAgents: Array<{ flavor: string }>; subscribers: Array<{ name: string }> };
+  };
+  t.match(report.configStream.remoteAgents, [{ flavor: 'cli-test' }]);
+  t.match(report.configStream.subscribers, [{ name: 'cli-test' }]);
+  t.equal(agent.child.exitCode, null, 'the agent kept running through SIGHUP');
+});
