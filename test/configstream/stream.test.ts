@@ -13,7 +13,7 @@ import {
   type RemoteAgentClient,
 } from '../../src/configstream/index.js';
 import type { IConfigEvent } from '../../src/proto/index.js';
-import { AGENT_SECURE_REMOTE_AGENT_DEFINITION } from '../../src/grpc/index.js';
+import { AGENT_SECURE_REMOTE_AGENT_DEFINITION, REMOTE_AGENT_DEFINITION } from '../../src/grpc/index.js';
 import { advanceUntil, startStreamHarness, until } from './harness.js';
 
 const API_KEY = '0123456789abcdef0123456789abcdef';
@@ -322,4 +322,37 @@ t.test('waitReady times out (and honours its signal)', async (t) => {
   ac.abort();
   await t.rejects(aborted, { code: 'ABORTED' });
   t.throws(() => new ConfigStreamConsumer({ client: h.client(), name: 'x' }), TypeError);
+});
+
+t.test('the registry is also served as datadog.remoteagent.v1.RemoteAgent', async (t) => {
+  const dir = t.testdir();
+  const h = await startStreamHarness(t, { dir, yaml: '' });
+  const raw = new Client(h.server.address, credentials.createSsl(Buffer.from(h.creds.certPem)), {
+    'grpc.ssl_target_name_override': 'localhost',
+  });
+  t.teardown(() => raw.close());
+  const call = <Req, Res>(
+    def: { path: string; requestSerialize: (r: Req) => Buffer; responseDeserialize: (b: Buffer) => Res },
+    req: Req,
+    token = h.creds.token,
+  ) =>
+    new Promise<Res>((resolve, reject) => {
+      const md = new Metadata();
+      if (token) md.set('authorization', `Bearer ${token}`);
+      raw.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, req, md, {}, (e, v) =>
+        e ? reject(e) : resolve(v as Res),
+      );
+    });
+  t.equal(REMOTE_AGENT_DEFINITION.RegisterRemoteAgent.path, '/datadog.remoteagent.v1.RemoteAgent/RegisterRemoteAgent');
+  const res = await call(REMOTE_AGENT_DEFINITION.RegisterRemoteAgent, {
+    pid: '3',
+    flavor: 'otel',
+    displayName: 'OTel',
+  });
+  t.match(res.sessionId, /^[0-9a-f-]{36}$/);
+  await call(REMOTE_AGENT_DEFINITION.RefreshRemoteAgent, { sessionId: res.sessionId });
+  t.ok(h.runtime.registry.isValid(res.sessionId!));
+  await t.rejects(call(REMOTE_AGENT_DEFINITION.RefreshRemoteAgent, { sessionId: res.sessionId }, ''), {
+    code: status.UNAUTHENTICATED,
+  });
 });
