@@ -117,6 +117,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         agentVersion: RC_AGENT_VERSION,
         log,
         setLogLevel: (level) => {
+          log.info({ level }, 'changing the log level');
           log.level = level === 'off' ? 'silent' : level;
         },
         metricsRegistry: metrics.registry,

@@ -2,7 +2,7 @@
 // after a file edit streams one update per changed key; `rc-agent status` lists the remote agent and subscriber.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, waitUntil } from '../helpers/agent-process.js';
 
@@ -76,4 +76,52 @@ t.test('config-stream CLI against a running agent; SIGHUP re-resolves the file',
   t.match(report.configStream.remoteAgents, [{ flavor: 'cli-test' }]);
   t.match(report.configStream.subscribers, [{ name: 'cli-test' }]);
   t.equal(agent.child.exitCode, null, 'the agent kept running through SIGHUP');
+  t.match(agent.io.err, /"reason":"SIGHUP"/, 'SIGHUP re-resolved the configuration');
+});
+
+t.test('AGENT_CONFIG from the local signed source: remote log_level streamed with source remote-config', async (t) => {
+  const dir = t.testdir();
+  const local = join(dir, 'configs');
+  const put = (id: string, doc: unknown) => {
+    mkdirSync(join(local, 'AGENT_CONFIG', id), { recursive: true });
+    writeFileSync(join(local, 'AGENT_CONFIG', id, 'config'), JSON.stringify(doc));
+  };
+  put('configuration_order', { order: ['flare'], internal_order: [] });
+  put('flare', { name: 'flare', config: { log_level: 'debug' } });
+  const file = join(dir, 'datadog.yaml');
+  writeFileSync(
+    file,
+    `log_level: info\ncmd_port: 0\nrun_path: ${join(dir, 'run')}\napm_config:\n  receiver_port: 0\n` +
+      `remote_configuration:\n  local:\n    dir: ${local}\n`,
+  );
+  const agent = run(['run', '--config', file], childEnv());
+  t.teardown(async () => {
+    if (agent.child.exitCode === null) agent.child.kill('SIGTERM');
+    await agent.exited;
+  });
+  const grpc = await waitUntil('agent listening', () => /^listening grpc (\S+)$/m.exec(agent.io.out)?.[1]);
+  const cs = run(['config-stream', '--name', 'rc-test', '--url', grpc, '--run-path', join(dir, 'run'), '--json'], {
+    ...childEnv(),
+  });
+  t.teardown(async () => {
+    if (cs.child.exitCode === null) cs.child.kill('SIGTERM');
+    await cs.exited;
+  });
+  type Line = { type: string; key?: string; value?: unknown; source?: string; settings?: Line[] };
+  const logLevel = (): Line | undefined => {
+    let last: Line | undefined;
+    for (const raw of cs.io.out.split('\n').filter(Boolean)) {
+      const l = JSON.parse(raw) as Line;
+      if (l.type === 'snapshot') last = l.settings!.find((s) => s.key === 'log_level');
+      else if (l.key === 'log_level') last = l;
+    }
+    return last;
+  };
+  const seen = await waitUntil('remote log level', () => (logLevel()?.value === 'debug' ? logLevel() : undefined));
+  t.equal(seen.source, 'remote-config');
+  // applied to the running agent's logger
+  await waitUntil(
+    'the log level change',
+    () => /"level":"debug","msg":"changing the log level"/.test(agent.io.err) || undefined,
+  );
 });
