@@ -163,6 +163,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       ...(configStream ? { remoteAgents: configStream.handlers } : {}),
     });
     stops.push(() => grpc.stop(config.stopTimeoutMs));
+    // config stream: streams never end by themselves; end them before the graceful gRPC stop (stops run reversed)
+    if (stream) stops.push(async () => stream.closeStreams());
     announce(`listening grpc ${grpc.address}`);
 
     return {

@@ -22,6 +22,9 @@ export interface SubscriberSink {
   onceDrain(fn: () => void): void;
 }
 
+/** why the hub ended a stream: its session ended (PERMISSION_DENIED) or the agent stops (UNAVAILABLE) */
+export type CloseKind = 'session-ended' | 'shutdown';
+
 export interface SubscriberInfo {
   readonly name: string;
   readonly sessionId: string;
@@ -45,7 +48,7 @@ class Subscriber {
     readonly name: string,
     readonly sessionId: string,
     readonly sink: SubscriberSink,
-    readonly onClose: (reason: string) => void,
+    readonly onClose: (reason: string, kind: CloseKind) => void,
   ) {}
 }
 
@@ -110,8 +113,13 @@ export class ConfigStreamHub {
     };
   }
 
-  /** The first event is a snapshot. `onClose` is called when the hub ends the subscription (session ended). */
-  subscribe(name: string, sessionId: string, sink: SubscriberSink, onClose: (reason: string) => void): () => void {
+  /** The first event is a snapshot. `onClose` is called when the hub ends the subscription. */
+  subscribe(
+    name: string,
+    sessionId: string,
+    sink: SubscriberSink,
+    onClose: (reason: string, kind: CloseKind) => void,
+  ): () => void {
     const sub = new Subscriber(name, sessionId, sink, onClose);
     this.subscribers.add(sub);
     this.metrics?.subscribers.set(this.subscribers.size);
@@ -124,14 +132,15 @@ export class ConfigStreamHub {
     for (const sub of [...this.subscribers]) {
       if (sub.sessionId !== sessionId) continue;
       this.remove(sub);
-      sub.onClose(reason);
+      sub.onClose(reason, 'session-ended');
     }
   }
 
+  /** Ends every stream (the agent is stopping): graceful server shutdown does not wait for them. */
   closeAll(reason: string): void {
     for (const sub of [...this.subscribers]) {
       this.remove(sub);
-      sub.onClose(reason);
+      sub.onClose(reason, 'shutdown');
     }
   }
 

@@ -2,7 +2,7 @@
 // library other Node processes use to receive rc-agent's resolved configuration.
 export { ConfigStreamError, type ConfigStreamErrorCode } from './error.js';
 export { ConfigStreamHub, DEFAULT_SUBSCRIBER_BUFFER } from './hub.js';
-export type { StreamSetting, SubscriberSink, SubscriberInfo, ConfigStreamHubOptions } from './hub.js';
+export type { StreamSetting, SubscriberSink, SubscriberInfo, ConfigStreamHubOptions, CloseKind } from './hub.js';
 export {
   RemoteAgentRegistry,
   RegistrationError,

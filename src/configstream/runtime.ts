@@ -42,6 +42,8 @@ export interface ConfigStreamRuntime {
   readonly live: LiveConfig;
   readonly agentConfig: AgentConfigClient | undefined;
   status(): ConfigStreamStatus;
+  /** ends the open streams (before the gRPC server's graceful stop, which would wait for them) */
+  closeStreams(): void;
   stop(): Promise<void>;
 }
 
@@ -139,6 +141,7 @@ export function startConfigStream(opts: StartConfigStreamOptions): ConfigStreamR
       ...(remoteLogLevel ? { remoteLogLevel } : {}),
       ...(live.lastReloadError ? { lastReloadError: live.lastReloadError } : {}),
     }),
+    closeStreams: () => hub.closeAll('agent stopping'),
     stop: async () => {
       live.close();
       await agentConfig?.stop();

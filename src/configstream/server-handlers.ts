@@ -54,9 +54,10 @@ export function createRemoteAgentHandlers(opts: {
           write: (event) => call.write(event),
           onceDrain: (fn) => call.once('drain', fn),
         },
-        (reason) => {
+        (reason, kind) => {
           ended = true;
-          call.emit('error', { code: status.PERMISSION_DENIED, details: reason });
+          const code = kind === 'shutdown' ? status.UNAVAILABLE : status.PERMISSION_DENIED;
+          call.emit('error', { code, details: reason });
         },
       );
       const done = (): void => {

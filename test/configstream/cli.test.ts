@@ -77,6 +77,11 @@ t.test('config-stream CLI against a running agent; SIGHUP re-resolves the file',
   t.match(report.configStream.subscribers, [{ name: 'cli-test' }]);
   t.equal(agent.child.exitCode, null, 'the agent kept running through SIGHUP');
   t.match(agent.io.err, /"reason":"SIGHUP"/, 'SIGHUP re-resolved the configuration');
+
+  // stopping ends the open streams (UNAVAILABLE) instead of leaving the graceful stop waiting for them
+  agent.child.kill('SIGTERM');
+  t.equal(await agent.exited, 0);
+  await waitUntil('the stream ended', () => cs.io.err.includes('stream error 14: agent stopping') || undefined);
 });
 
 t.test('AGENT_CONFIG from the local signed source: remote log_level streamed with source remote-config', async (t) => {
