@@ -3,7 +3,7 @@ import { file } from '../helpers/signed-backend.js';
 import { createHarness } from '../helpers/service-harness.js';
 import { mergeAgentConfig, toLogLevel, type ConfigChange } from '../../src/configstream/index.js';
 import { ConfigStreamConsumer, RegisteredSession } from '../../src/configstream/index.js';
-import { advanceUntil, startStreamHarness } from './harness.js';
+import { advanceUntil, startStreamHarness } from '../helpers/config-stream-harness.js';
 
 const enc = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v));
 const ORDER = 'datadog/2/AGENT_CONFIG/configuration_order/config';

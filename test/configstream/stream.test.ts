@@ -14,7 +14,7 @@ import {
 } from '../../src/configstream/index.js';
 import type { IConfigEvent } from '../../src/proto/index.js';
 import { AGENT_SECURE_REMOTE_AGENT_DEFINITION, REMOTE_AGENT_DEFINITION } from '../../src/grpc/index.js';
-import { advanceUntil, startStreamHarness, until } from './harness.js';
+import { advanceUntil, startStreamHarness, until } from '../helpers/config-stream-harness.js';
 
 const API_KEY = '0123456789abcdef0123456789abcdef';
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'datadog-config-stream.proto');

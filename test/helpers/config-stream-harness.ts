@@ -12,8 +12,8 @@ import {
 } from '../../src/configstream/index.js';
 import { loadOrCreateCredentials, startGrpcServer, type GrpcServerHandle } from '../../src/grpc/index.js';
 import { silentLogger, type RcService } from '../../src/service/index.js';
-import { FakeClock } from '../helpers/fake-clock.js';
-import { FakeService } from '../helpers/fake-service.js';
+import { FakeClock } from './fake-clock.js';
+import { FakeService } from './fake-service.js';
 
 export interface StreamHarness {
   readonly dir: string;
