@@ -84,7 +84,10 @@ export function registerConfigStreamCommand(program: Command): void {
           `update #${c.sequenceId}: ${c.key} = ${JSON.stringify(c.newValue)}  [${c.source}] (was ${JSON.stringify(c.oldValue)})`,
         );
       });
+      // the library's timers do not hold the process; this command lives until it is stopped
+      const keepAlive = setInterval(() => undefined, 1 << 30);
       const stop = (): void => {
+        clearInterval(keepAlive);
         consumer.close();
         session.close();
         client.close();
