@@ -7,3 +7,12 @@ export { embeddedRootsForSite } from './embedded-roots.js';
 export { loadConfigWithSources, flattenLeaves, CONFIG_SOURCES_BY_PRIORITY } from './sources.js';
 export type { ConfigSource, ResolvedConfig, ResolvedSetting } from './sources.js';
 export type { ValueOrigin } from './load-config.js';
+export {
+  MIN_UPSTREAM_AGENT_VERSION,
+  type DatadogSettings,
+  type ProxySettings,
+  type BackendTlsSettings,
+  type TlsMinVersion,
+} from './datadog-settings.js';
+export { parseRemoteConfigKey, encodeRemoteConfigKey, RemoteConfigKeyError, type RemoteConfigKey } from './rc-key.js';
+export { watchConfigFile, type ConfigFileWatcher, type ConfigFileWatcherOptions } from './config-file-watcher.js';

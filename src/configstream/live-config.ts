@@ -16,8 +16,11 @@ import type { ConfigStreamHub } from './hub.js';
 import { scrubSetting } from './scrub.js';
 import { jsonEqual } from './values.js';
 
-/** Known keys rc-agent applies while running; every other known key needs a restart. */
-export const LIVE_KEYS: ReadonlySet<string> = new Set(['log_level']);
+/**
+ * Known keys rc-agent applies while running (log_level here; the API key by the agent's own key rotation on the same
+ * SIGHUP / file change); every other known key needs a restart.
+ */
+export const LIVE_KEYS: ReadonlySet<string> = new Set(['log_level', 'api_key', 'remote_configuration.api_key']);
 const FILE_WATCH_DEBOUNCE_MS = 100;
 
 export type LogLevel = AgentConfig['logLevel'];
