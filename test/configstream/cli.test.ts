@@ -27,7 +27,7 @@ t.test('config-stream CLI against a running agent; SIGHUP re-resolves the file',
   const dir = t.testdir();
   const file = join(dir, 'datadog.yaml');
   const yaml = (level: string, env: string) =>
-    `log_level: ${level}\ncmd_port: 0\nrun_path: ${join(dir, 'run')}\napm_config:\n  receiver_port: 0\n  env: ${env}\n`;
+    `log_level: ${level}\ncmd_port: 0\nrun_path: ${join(dir, 'run')}\napm_config:\n  receiver_port: 0\nmy_component:\n  env: ${env}\n`;
   writeFileSync(file, yaml('info', 'prod'));
   const agent = run(['run', '--config', file], { ...childEnv(), DD_SITE: 'datadoghq.eu' });
   t.teardown(async () => {
@@ -55,7 +55,7 @@ t.test('config-stream CLI against a running agent; SIGHUP re-resolves the file',
   const get = (k: string) => snapshot.settings.find((s) => s.key === k);
   t.same(get('log_level'), { key: 'log_level', value: 'info', source: 'file' });
   t.same(get('site'), { key: 'site', value: 'datadoghq.eu', source: 'environment-variable' });
-  t.same(get('apm_config.env'), { key: 'apm_config.env', value: 'prod', source: 'file' });
+  t.same(get('my_component.env'), { key: 'my_component.env', value: 'prod', source: 'file' });
 
   writeFileSync(file, yaml('debug', 'staging'));
   agent.child.kill('SIGHUP');
@@ -64,8 +64,8 @@ t.test('config-stream CLI against a running agent; SIGHUP re-resolves the file',
     .slice(1)
     .map((l) => [l.key, l.value, l.source]);
   t.same(updates.sort(), [
-    ['apm_config.env', 'staging', 'file'],
     ['log_level', 'debug', 'file'],
+    ['my_component.env', 'staging', 'file'],
   ]);
 
   const status = run(['status', '--url', http, '--json'], childEnv());

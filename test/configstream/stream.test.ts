@@ -35,7 +35,7 @@ t.test('snapshot first, with sources, scrubbed secrets; then ordered updates fan
   const dir = t.testdir();
   const h = await startStreamHarness(t, {
     dir,
-    yaml: `api_key: ${API_KEY}\nlog_level: debug\napm_config:\n  enabled: true\n  env: prod\n`,
+    yaml: `api_key: ${API_KEY}\nlog_level: debug\nmy_component:\n  enabled: true\n  env: prod\n`,
     env: { DD_SITE: 'datadoghq.eu' },
   });
   const c = h.client();
@@ -57,15 +57,15 @@ t.test('snapshot first, with sources, scrubbed secrets; then ordered updates fan
   t.equal(byKey.get('cmd_port')!.value!.numberValue, 5001);
   t.equal(byKey.get('run_path')!.source, 'cli');
   t.equal(byKey.get('stop_timeout')!.value!.numberValue, 10, 'durations in seconds');
-  t.equal(byKey.get('apm_config.env')!.value!.stringValue, 'prod', 'keys rc-agent does not read are streamed');
+  t.equal(byKey.get('my_component.env')!.value!.stringValue, 'prod', 'keys rc-agent does not read are streamed');
   t.equal(byKey.get('api_key')!.value!.stringValue, '*'.repeat(27) + 'bcdef', 'API key scrubbed');
   t.notOk(JSON.stringify(a.events).includes(API_KEY));
   t.notOk(JSON.stringify(a.events).includes(h.creds.token), 'auth token never streamed');
 
   // ordering and fan-out: three changes → three updates each, sequence IDs +1
   const seq0 = snap.sequenceId!;
-  h.runtime.hub.set({ key: 'apm_config.env', value: 'staging', source: 'file' });
-  h.runtime.hub.set({ key: 'apm_config.env', value: 'dev', source: 'file' });
+  h.runtime.hub.set({ key: 'my_component.env', value: 'staging', source: 'file' });
+  h.runtime.hub.set({ key: 'my_component.env', value: 'dev', source: 'file' });
   h.runtime.hub.set({ key: 'auth_token', value: 'secret-token-value', source: 'agent-runtime' });
   await until(() => a.events.length === 4 && b.events.length === 4, 'updates');
   for (const got of [a, b]) {
