@@ -25,6 +25,8 @@ execFileSync(
     '-o',
     js,
     'proto/remoteconfig.proto',
+    'proto/remoteagent.proto',
+    'proto/configstream.proto',
     'proto/api.proto',
   ],
   { stdio: 'inherit' },

@@ -4,7 +4,14 @@
 import { mkdirSync } from 'node:fs';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { embeddedRootsForSite, watchConfigFile, type AgentConfig } from './config/index.js';
+import {
+  embeddedRootsForSite,
+  watchConfigFile,
+  type AgentConfig,
+  type LoadConfigOptions,
+  type ResolvedSetting,
+} from './config/index.js';
+import { startConfigStream, type ConfigStreamRuntime } from './configstream/index.js';
 import {
   createHttpBackendClient,
   createLocalSource,
@@ -12,7 +19,13 @@ import {
   type BackendClient,
   type HttpBackendClient,
 } from './backend/index.js';
-import { RemoteConfigService, StateStore, createServiceMetrics, upstreamIdentityFromConfig } from './service/index.js';
+import {
+  RemoteConfigService,
+  StateStore,
+  createServiceMetrics,
+  upstreamIdentityFromConfig,
+  type RcService,
+} from './service/index.js';
 import { buildHttpApp, createContainerTagSource } from './http/index.js';
 import { startGrpcServer } from './grpc/index.js';
 import { RC_AGENT_VERSION } from './version.js';
@@ -21,6 +34,7 @@ export interface RunningAgent {
   readonly httpUrl: string;
   readonly grpcAddress: string;
   readonly service: RemoteConfigService;
+  readonly configStream: ConfigStreamRuntime | undefined;
   stop(): Promise<void>;
 }
 
@@ -29,6 +43,13 @@ export interface StartAgentOptions {
   /** Where `listening …` lines go (stdout for the CLI). */
   readonly announce?: (line: string) => void;
   readonly log?: pino.Logger;
+  /** Config stream: how the config was loaded (reloaded on SIGHUP / file change) and each setting's source. */
+  readonly configStream?: {
+    readonly load: Omit<LoadConfigOptions, 'onResolved' | 'onFileDocument'>;
+    readonly settings: ReadonlyMap<string, ResolvedSetting>;
+    /** SIGHUP handler and file watch (default true) */
+    readonly watch?: boolean;
+  };
   /** How to read the configuration again: a changed api_key (file edit or SIGHUP) is used without a restart. */
   readonly reload?: {
     /** datadog.yaml, watched for changes; absent = SIGHUP only */
@@ -135,12 +156,44 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       stops.push(() => service.stop());
     }
 
+    // --- config stream (issue 10): registry + StreamConfigEvents, fed by the live configuration ---
+    let configStream: ConfigStreamRuntime | undefined;
+    if (options.configStream) {
+      configStream = startConfigStream({
+        load: options.configStream.load,
+        settings: options.configStream.settings,
+        runPath: config.runPath,
+        service: rc.enabled ? service : undefined,
+        agentVersion: RC_AGENT_VERSION,
+        log,
+        setLogLevel: (level) => {
+          log.info({ level }, 'changing the log level');
+          log.level = level === 'off' ? 'silent' : level;
+        },
+        metricsRegistry: metrics.registry,
+        watch: options.configStream.watch,
+      });
+      const runtime = configStream;
+      stops.push(() => runtime.stop());
+    }
+    const stream = configStream;
+    const statusSource: RcService = stream
+      ? {
+          clientGetConfigs: (request, ctx) => service.clientGetConfigs(request, ctx),
+          getConfigState: () => service.getConfigState(),
+          resetConfigState: () => service.resetConfigState(),
+          isReady: () => service.isReady(),
+          status: () => ({ ...service.status(), configStream: stream.status() }),
+        }
+      : service;
+    // --- end config stream ---
+
     const containers = createContainerTagSource({
       file: config.containerTagsFile || undefined,
       cgroupRoot: config.containerCgroupRoot,
     });
     const app: FastifyInstance = buildHttpApp({
-      service,
+      service: statusSource,
       enabled: rc.enabled,
       containerTags: (id) => containers.tags(id),
       containerId: (headers) => containers.containerIdFromHeaders(headers),
@@ -164,8 +217,11 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       host: config.bindHost,
       port: config.grpcPort,
       enabled: rc.enabled,
+      ...(configStream ? { remoteAgents: configStream.handlers } : {}),
     });
     stops.push(() => grpc.stop(config.stopTimeoutMs));
+    // config stream: streams never end by themselves; end them before the graceful gRPC stop (stops run reversed)
+    if (stream) stops.push(async () => stream.closeStreams());
     announce(`listening grpc ${grpc.address}`);
 
     if (options.reload) {
@@ -176,6 +232,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       httpUrl: `http://${config.bindHost}:${url.port}`,
       grpcAddress: grpc.address,
       service,
+      configStream,
       stop: async () => {
         await stopAll();
         log.flush();

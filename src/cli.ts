@@ -1,7 +1,8 @@
 // rc-agent command line: `run` (the agent), `backend` (the backend simulator), `status`, `bench …`.
 import { Command } from 'commander';
 import { registerBackendCommand } from './backend/index.js';
-import { ConfigError, loadConfig } from './config/index.js';
+import { ConfigError, loadConfig, loadConfigWithSources } from './config/index.js';
+import { registerConfigStreamCommand } from './configstream/command.js';
 import { startAgent } from './agent.js';
 import { ContainerTagsError } from './http/index.js';
 import { fetchStatus, formatStatus } from './status.js';
@@ -18,8 +19,10 @@ program
   .option('-c, --config <file>', 'datadog.yaml to read (DD_ environment variables override it)')
   .action(async (opts: { config?: string }) => {
     let config;
+    let settings;
+    const load = { file: opts.config, env: { ...process.env } };
     try {
-      config = loadConfig({ file: opts.config, env: process.env });
+      ({ config, settings } = loadConfigWithSources(load));
     } catch (err) {
       if (err instanceof ConfigError) {
         process.stderr.write(`rc-agent: ${err.message}\n`);
@@ -27,10 +30,14 @@ program
       }
       throw err;
     }
-    const load = () => loadConfig({ file: opts.config, env: process.env });
+    const reload = () => loadConfig({ file: opts.config, env: process.env });
     let agent;
     try {
-      agent = await startAgent({ config, reload: { file: opts.config, load, sighup: true } });
+      agent = await startAgent({
+        config,
+        reload: { file: opts.config, load: reload, sighup: true },
+        configStream: { load, settings },
+      });
     } catch (err) {
       // a configured file that cannot be used (container_tags_file …): a clear message, not a stack
       if (err instanceof ConfigError || err instanceof ContainerTagsError) {
@@ -96,4 +103,5 @@ function agentUrl(file: string | undefined): string {
 }
 
 registerBackendCommand(program);
+registerConfigStreamCommand(program);
 await program.parseAsync(process.argv);

@@ -1,6 +1,10 @@
 // `rc-agent status`: reads GET /status of a running agent and prints it the way `datadog-agent remote-config` does.
 import { request } from 'undici';
-import type { StatusReport } from './service/index.js';
+import type { StatusReport as ServiceStatusReport } from './service/index.js';
+import type { ConfigStreamStatus } from './configstream/index.js';
+
+/** GET /status: the service's report, plus the config stream section when it runs. */
+export type StatusReport = ServiceStatusReport & { readonly configStream?: ConfigStreamStatus };
 
 export async function fetchStatus(baseUrl: string): Promise<StatusReport> {
   const url = new URL('/status', baseUrl);
@@ -75,5 +79,30 @@ export function formatStatus(s: StatusReport): string {
         .join(' ') || 'none'
     }`,
   );
+  if (s.configStream) lines.push('', ...formatConfigStream(s.configStream));
   return `${lines.join('\n')}\n`;
+}
+
+function formatConfigStream(c: ConfigStreamStatus): string[] {
+  const lines = ['=== Config stream ==='];
+  lines.push(`Sequence ID:    ${c.sequenceId}   Origin: ${c.origin}`);
+  if (c.remoteLogLevel) lines.push(`Remote log_level: ${c.remoteLogLevel} (AGENT_CONFIG)`);
+  if (c.lastReloadError) lines.push(`Last reload error: ${c.lastReloadError}`);
+  lines.push(`Registered remote agents: ${c.remoteAgents.length}`);
+  for (const a of c.remoteAgents) {
+    lines.push(`  ${a.displayName} (${a.flavor}, pid ${a.pid})  session ${a.sessionId}  last seen ${a.lastSeen}`);
+  }
+  lines.push(`Stream subscribers: ${c.subscribers.length}`);
+  for (const s of c.subscribers) {
+    lines.push(`  ${s.name}: snapshots=${s.snapshots} updates=${s.updates} resyncs=${s.resyncs}`);
+  }
+  if (c.pendingRestart.length > 0) {
+    lines.push('Changed settings waiting for a restart:');
+    for (const p of c.pendingRestart) {
+      lines.push(
+        `  ${p.key}: running ${JSON.stringify(p.running)}, configured ${JSON.stringify(p.configured)} [${p.source}]`,
+      );
+    }
+  }
+  return lines;
 }

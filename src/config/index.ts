@@ -4,6 +4,9 @@ export { KEYS, envNames, type ConfigKey } from './schema.js';
 export { parseDurationMs } from './duration.js';
 export type { AgentConfig, RemoteConfigConfig, FastLaneConfig, Policy } from './agent-config.js';
 export { embeddedRootsForSite } from './embedded-roots.js';
+export { loadConfigWithSources, flattenLeaves, CONFIG_SOURCES_BY_PRIORITY } from './sources.js';
+export type { ConfigSource, ResolvedConfig, ResolvedSetting } from './sources.js';
+export type { ValueOrigin } from './load-config.js';
 export {
   MIN_UPSTREAM_AGENT_VERSION,
   type DatadogSettings,

@@ -17,7 +17,13 @@ export interface LoadConfigOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Values that win over file and env (tests, CLI flags), by datadog.yaml key. */
   readonly overrides?: Partial<Record<ConfigKey, unknown>>;
+  /** Told where each key's value came from (the config stream's sources; see sources.ts). */
+  readonly onResolved?: (key: ConfigKey, value: unknown, origin: ValueOrigin) => void;
+  /** Told the parsed file document (keys rc-agent does not read are streamed too). */
+  readonly onFileDocument?: (doc: Readonly<Record<string, unknown>>) => void;
 }
+
+export type ValueOrigin = 'default' | 'file' | 'env' | 'override';
 
 /** The folder holding package.json: two levels up from src/config/, one from dist/config/. */
 const PACKAGE_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -27,23 +33,30 @@ const MINUTE_MS = 60_000;
 
 export function loadConfig(options: LoadConfigOptions): AgentConfig {
   const fileValues = options.file ? readYamlFile(options.file) : {};
+  options.onFileDocument?.(fileValues);
   const values = new Map<ConfigKey, unknown>();
   const errors: string[] = [];
   for (const key of Object.keys(KEYS) as ConfigKey[]) {
     const spec: KeySpec = KEYS[key];
     let raw: unknown = lookup(fileValues, key);
     let source = `${key}`;
+    let origin: ValueOrigin = raw === undefined || raw === null ? 'default' : 'file';
     for (const name of envNames(key)) {
       const fromEnv = options.env[name];
       if (fromEnv !== undefined && fromEnv !== '') {
         raw = fromEnv;
         source = `${key} (env ${name})`;
+        origin = 'env';
         break;
       }
     }
-    if (options.overrides && key in options.overrides) raw = options.overrides[key];
+    if (options.overrides && key in options.overrides) {
+      raw = options.overrides[key];
+      origin = 'override';
+    }
     if (raw === undefined || raw === null) {
       if (spec.default !== undefined) values.set(key, spec.default);
+      options.onResolved?.(key, spec.default, 'default');
       continue;
     }
     const parsed = spec.schema.safeParse(raw);
@@ -54,6 +67,7 @@ export function loadConfig(options: LoadConfigOptions): AgentConfig {
       continue;
     }
     values.set(key, parsed.data);
+    options.onResolved?.(key, parsed.data, origin);
   }
   if (errors.length > 0) throw new ConfigError('INVALID_VALUE', `invalid configuration:\n  ${errors.join('\n  ')}`);
   return deepFreeze(build(values));

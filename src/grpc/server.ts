@@ -5,13 +5,19 @@ import {
   status,
   type sendUnaryData,
   type ServerUnaryCall,
+  type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { RcService, RequestContext } from '../service/types.js';
 import { AUTH_FAILURE_DETAILS, createTokenCheck } from './auth.js';
 import { loadOrCreateCredentials } from './credentials.js';
 import { GrpcSetupError } from './error.js';
-import { AGENT_SECURE_DEFINITION } from './service-definition.js';
+import {
+  AGENT_SECURE_DEFINITION,
+  AGENT_SECURE_REMOTE_AGENT_DEFINITION,
+  REMOTE_AGENT_DEFINITION,
+} from './service-definition.js';
+import { RpcStatusError, type RemoteAgentHandlers } from './remote-agent.js';
 import { serviceErrorToGrpcStatus } from './status.js';
 import { ServiceError } from '../service/error.js';
 
@@ -36,6 +42,8 @@ export interface GrpcServerOptions {
   readonly onRequestDone?: (info: GrpcRequestDoneInfo) => void;
   /** monotonic clock for request durations; performance.now by default */
   readonly monotonicNowMs?: () => number;
+  /** the Remote Agent Registry and config stream; absent = those methods answer UNIMPLEMENTED */
+  readonly remoteAgents?: RemoteAgentHandlers;
   /** remote_configuration.enabled (default true); false → the RC methods answer Unimplemented at once */
   readonly enabled?: boolean;
 }
@@ -155,6 +163,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
 
   const server = new Server();
   server.addService(AGENT_SECURE_DEFINITION, implementation);
+  addRemoteAgentServices(server, checkToken, opts.remoteAgents);
   const tls = ServerCredentials.createSsl(
     null,
     [{ private_key: Buffer.from(creds.keyPem), cert_chain: Buffer.from(creds.certPem) }],
@@ -185,4 +194,55 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   };
 
   return { address: formatAddress(opts.host, port), port, stop };
+}
+
+/** Registry and config stream methods: the same bearer-token check, then the handlers (config stream issue). */
+function addRemoteAgentServices(
+  server: Server,
+  checkToken: ReturnType<typeof createTokenCheck>,
+  handlers: RemoteAgentHandlers | undefined,
+): void {
+  const toStatus = (e: unknown): { code: status; details: string } =>
+    e instanceof RpcStatusError ? { code: e.grpcCode, details: e.message } : serviceErrorToGrpcStatus(e);
+  const unary =
+    <Req, Res>(handler: (h: RemoteAgentHandlers, request: Req) => Promise<Res>) =>
+    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      const failure = checkToken(call.metadata);
+      if (failure !== undefined) {
+        callback({ code: status.UNAUTHENTICATED, details: AUTH_FAILURE_DETAILS[failure] });
+        return;
+      }
+      if (handlers === undefined) {
+        callback({ code: status.UNIMPLEMENTED, details: 'remote agent registry not enabled' });
+        return;
+      }
+      Promise.resolve()
+        .then(() => handler(handlers, call.request))
+        .then(
+          (response) => callback(null, response),
+          (e: unknown) => callback(toStatus(e)),
+        );
+    };
+  const registry: UntypedServiceImplementation = {
+    RegisterRemoteAgent: unary((h, r: Parameters<RemoteAgentHandlers['registerRemoteAgent']>[0]) =>
+      h.registerRemoteAgent(r),
+    ),
+    RefreshRemoteAgent: unary((h, r: Parameters<RemoteAgentHandlers['refreshRemoteAgent']>[0]) =>
+      h.refreshRemoteAgent(r),
+    ),
+  };
+  const stream = (call: ServerWritableStream<unknown, unknown>): void => {
+    const failure = checkToken(call.metadata);
+    if (failure !== undefined) {
+      call.emit('error', { code: status.UNAUTHENTICATED, details: AUTH_FAILURE_DETAILS[failure] });
+      return;
+    }
+    if (handlers === undefined) {
+      call.emit('error', { code: status.UNIMPLEMENTED, details: 'config stream not enabled' });
+      return;
+    }
+    handlers.streamConfigEvents(call as Parameters<RemoteAgentHandlers['streamConfigEvents']>[0]);
+  };
+  server.addService(AGENT_SECURE_REMOTE_AGENT_DEFINITION, { ...registry, StreamConfigEvents: stream });
+  server.addService(REMOTE_AGENT_DEFINITION, registry);
 }

@@ -1,8 +1,16 @@
 // datadog.api.v1.AgentSecure, the RC subset (PROTOCOL.md §2), built by hand from the static protobuf code.
 // google.protobuf.Empty and ResetStateConfigResponse have no fields: zero-length messages.
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import { AGENT_SECURE_SERVICE, pb } from '../proto/index.js';
+import { AGENT_SECURE_SERVICE, REMOTE_AGENT_SERVICE, modelPb, pb, remoteAgentPb } from '../proto/index.js';
 import type { IClientGetConfigsRequest, IClientGetConfigsResponse, IGetStateConfigResponse } from '../proto/index.js';
+import type {
+  IConfigEvent,
+  IConfigStreamRequest,
+  IRefreshRemoteAgentRequest,
+  IRefreshRemoteAgentResponse,
+  IRegisterRemoteAgentRequest,
+  IRegisterRemoteAgentResponse,
+} from '../proto/index.js';
 
 export type Empty = Record<string, never>;
 
@@ -59,4 +67,62 @@ export const AGENT_SECURE_DEFINITION: AgentSecureDefinition = {
   ClientGetConfigsHA: clientGetConfigs('ClientGetConfigsHA'),
   GetConfigStateHA: getConfigState('GetConfigStateHA'),
   ResetConfigState: resetConfigState,
+};
+
+// The Remote Agent Registry and the config stream, served on AgentSecure and (registry only) on
+// datadog.remoteagent.v1.RemoteAgent, as the Datadog agent serves them.
+const unaryMethod = <Req, Res>(
+  path: string,
+  req: { encode(m: Req): { finish(): Uint8Array }; decode(b: Uint8Array): Req },
+  res: { encode(m: Res): { finish(): Uint8Array }; decode(b: Uint8Array): Res },
+): MethodDefinition<Req, Res> => ({
+  path,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: (r) => toBuffer(req.encode(r).finish()),
+  requestDeserialize: (b) => req.decode(b),
+  responseSerialize: (r) => toBuffer(res.encode(r).finish()),
+  responseDeserialize: (b) => res.decode(b),
+});
+
+const registerRemoteAgent = (service: string) =>
+  unaryMethod<IRegisterRemoteAgentRequest, IRegisterRemoteAgentResponse>(
+    `/${service}/RegisterRemoteAgent`,
+    remoteAgentPb.RegisterRemoteAgentRequest,
+    remoteAgentPb.RegisterRemoteAgentResponse,
+  );
+const refreshRemoteAgent = (service: string) =>
+  unaryMethod<IRefreshRemoteAgentRequest, IRefreshRemoteAgentResponse>(
+    `/${service}/RefreshRemoteAgent`,
+    remoteAgentPb.RefreshRemoteAgentRequest,
+    remoteAgentPb.RefreshRemoteAgentResponse,
+  );
+
+export interface RemoteAgentDefinition extends ServiceDefinition {
+  RegisterRemoteAgent: MethodDefinition<IRegisterRemoteAgentRequest, IRegisterRemoteAgentResponse>;
+  RefreshRemoteAgent: MethodDefinition<IRefreshRemoteAgentRequest, IRefreshRemoteAgentResponse>;
+}
+
+export interface AgentSecureRemoteAgentDefinition extends RemoteAgentDefinition {
+  StreamConfigEvents: MethodDefinition<IConfigStreamRequest, IConfigEvent>;
+}
+
+export const REMOTE_AGENT_DEFINITION: RemoteAgentDefinition = {
+  RegisterRemoteAgent: registerRemoteAgent(REMOTE_AGENT_SERVICE),
+  RefreshRemoteAgent: refreshRemoteAgent(REMOTE_AGENT_SERVICE),
+};
+
+/** The AgentSecure methods beside the RC ones (a second definition of the same service name: distinct paths). */
+export const AGENT_SECURE_REMOTE_AGENT_DEFINITION: AgentSecureRemoteAgentDefinition = {
+  RegisterRemoteAgent: registerRemoteAgent(AGENT_SECURE_SERVICE),
+  RefreshRemoteAgent: refreshRemoteAgent(AGENT_SECURE_SERVICE),
+  StreamConfigEvents: {
+    path: `/${AGENT_SECURE_SERVICE}/StreamConfigEvents`,
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (r) => toBuffer(modelPb.ConfigStreamRequest.encode(r).finish()),
+    requestDeserialize: (b) => modelPb.ConfigStreamRequest.decode(b),
+    responseSerialize: (r) => toBuffer(modelPb.ConfigEvent.encode(r).finish()),
+    responseDeserialize: (b) => modelPb.ConfigEvent.decode(b),
+  },
 };

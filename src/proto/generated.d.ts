@@ -706,6 +706,228 @@ export namespace datadog {
         }
     }
 
+    namespace remoteagent {
+
+        namespace v1 {
+
+            class RemoteAgent extends $protobuf.rpc.Service {
+                constructor(rpcImpl: $protobuf.RPCImpl, requestDelimited?: boolean, responseDelimited?: boolean);
+                public static create(rpcImpl: $protobuf.RPCImpl, requestDelimited?: boolean, responseDelimited?: boolean): RemoteAgent;
+                public registerRemoteAgent(request: datadog.remoteagent.v1.IRegisterRemoteAgentRequest, callback: datadog.remoteagent.v1.RemoteAgent.RegisterRemoteAgentCallback): void;
+                public registerRemoteAgent(request: datadog.remoteagent.v1.IRegisterRemoteAgentRequest): Promise<datadog.remoteagent.v1.RegisterRemoteAgentResponse>;
+                public refreshRemoteAgent(request: datadog.remoteagent.v1.IRefreshRemoteAgentRequest, callback: datadog.remoteagent.v1.RemoteAgent.RefreshRemoteAgentCallback): void;
+                public refreshRemoteAgent(request: datadog.remoteagent.v1.IRefreshRemoteAgentRequest): Promise<datadog.remoteagent.v1.RefreshRemoteAgentResponse>;
+            }
+
+            namespace RemoteAgent {
+
+                type RegisterRemoteAgentCallback = (error: (Error|null), response?: datadog.remoteagent.v1.RegisterRemoteAgentResponse) => void;
+
+                type RefreshRemoteAgentCallback = (error: (Error|null), response?: datadog.remoteagent.v1.RefreshRemoteAgentResponse) => void;
+            }
+
+            interface IRegisterRemoteAgentRequest {
+                pid?: (string|null);
+                flavor?: (string|null);
+                displayName?: (string|null);
+                apiEndpointUri?: (string|null);
+                services?: (string[]|null);
+            }
+
+            class RegisterRemoteAgentRequest implements IRegisterRemoteAgentRequest {
+                constructor(p?: datadog.remoteagent.v1.IRegisterRemoteAgentRequest);
+                public pid: string;
+                public flavor: string;
+                public displayName: string;
+                public apiEndpointUri: string;
+                public services: string[];
+                public static create(properties?: datadog.remoteagent.v1.IRegisterRemoteAgentRequest): datadog.remoteagent.v1.RegisterRemoteAgentRequest;
+                public static encode(m: datadog.remoteagent.v1.IRegisterRemoteAgentRequest, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.remoteagent.v1.IRegisterRemoteAgentRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.remoteagent.v1.RegisterRemoteAgentRequest;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.remoteagent.v1.RegisterRemoteAgentRequest;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.remoteagent.v1.RegisterRemoteAgentRequest;
+                public static toObject(m: datadog.remoteagent.v1.RegisterRemoteAgentRequest, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface IRegisterRemoteAgentResponse {
+                sessionId?: (string|null);
+                recommendedRefreshIntervalSecs?: (number|null);
+            }
+
+            class RegisterRemoteAgentResponse implements IRegisterRemoteAgentResponse {
+                constructor(p?: datadog.remoteagent.v1.IRegisterRemoteAgentResponse);
+                public sessionId: string;
+                public recommendedRefreshIntervalSecs: number;
+                public static create(properties?: datadog.remoteagent.v1.IRegisterRemoteAgentResponse): datadog.remoteagent.v1.RegisterRemoteAgentResponse;
+                public static encode(m: datadog.remoteagent.v1.IRegisterRemoteAgentResponse, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.remoteagent.v1.IRegisterRemoteAgentResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.remoteagent.v1.RegisterRemoteAgentResponse;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.remoteagent.v1.RegisterRemoteAgentResponse;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.remoteagent.v1.RegisterRemoteAgentResponse;
+                public static toObject(m: datadog.remoteagent.v1.RegisterRemoteAgentResponse, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface IRefreshRemoteAgentRequest {
+                sessionId?: (string|null);
+            }
+
+            class RefreshRemoteAgentRequest implements IRefreshRemoteAgentRequest {
+                constructor(p?: datadog.remoteagent.v1.IRefreshRemoteAgentRequest);
+                public sessionId: string;
+                public static create(properties?: datadog.remoteagent.v1.IRefreshRemoteAgentRequest): datadog.remoteagent.v1.RefreshRemoteAgentRequest;
+                public static encode(m: datadog.remoteagent.v1.IRefreshRemoteAgentRequest, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.remoteagent.v1.IRefreshRemoteAgentRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.remoteagent.v1.RefreshRemoteAgentRequest;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.remoteagent.v1.RefreshRemoteAgentRequest;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.remoteagent.v1.RefreshRemoteAgentRequest;
+                public static toObject(m: datadog.remoteagent.v1.RefreshRemoteAgentRequest, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface IRefreshRemoteAgentResponse {
+            }
+
+            class RefreshRemoteAgentResponse implements IRefreshRemoteAgentResponse {
+                constructor(p?: datadog.remoteagent.v1.IRefreshRemoteAgentResponse);
+                public static create(properties?: datadog.remoteagent.v1.IRefreshRemoteAgentResponse): datadog.remoteagent.v1.RefreshRemoteAgentResponse;
+                public static encode(m: datadog.remoteagent.v1.IRefreshRemoteAgentResponse, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.remoteagent.v1.IRefreshRemoteAgentResponse, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.remoteagent.v1.RefreshRemoteAgentResponse;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.remoteagent.v1.RefreshRemoteAgentResponse;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.remoteagent.v1.RefreshRemoteAgentResponse;
+                public static toObject(m: datadog.remoteagent.v1.RefreshRemoteAgentResponse, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+        }
+    }
+
+    namespace model {
+
+        namespace v1 {
+
+            interface IConfigStreamRequest {
+                name?: (string|null);
+            }
+
+            class ConfigStreamRequest implements IConfigStreamRequest {
+                constructor(p?: datadog.model.v1.IConfigStreamRequest);
+                public name: string;
+                public static create(properties?: datadog.model.v1.IConfigStreamRequest): datadog.model.v1.ConfigStreamRequest;
+                public static encode(m: datadog.model.v1.IConfigStreamRequest, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.model.v1.IConfigStreamRequest, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.model.v1.ConfigStreamRequest;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.model.v1.ConfigStreamRequest;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.model.v1.ConfigStreamRequest;
+                public static toObject(m: datadog.model.v1.ConfigStreamRequest, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface IConfigSetting {
+                source?: (string|null);
+                key?: (string|null);
+                value?: (google.protobuf.IValue|null);
+            }
+
+            class ConfigSetting implements IConfigSetting {
+                constructor(p?: datadog.model.v1.IConfigSetting);
+                public source: string;
+                public key: string;
+                public value?: (google.protobuf.IValue|null);
+                public static create(properties?: datadog.model.v1.IConfigSetting): datadog.model.v1.ConfigSetting;
+                public static encode(m: datadog.model.v1.IConfigSetting, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.model.v1.IConfigSetting, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.model.v1.ConfigSetting;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.model.v1.ConfigSetting;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.model.v1.ConfigSetting;
+                public static toObject(m: datadog.model.v1.ConfigSetting, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface IConfigSnapshot {
+                origin?: (string|null);
+                sequenceId?: (number|null);
+                settings?: (datadog.model.v1.IConfigSetting[]|null);
+            }
+
+            class ConfigSnapshot implements IConfigSnapshot {
+                constructor(p?: datadog.model.v1.IConfigSnapshot);
+                public origin: string;
+                public sequenceId: number;
+                public settings: datadog.model.v1.IConfigSetting[];
+                public static create(properties?: datadog.model.v1.IConfigSnapshot): datadog.model.v1.ConfigSnapshot;
+                public static encode(m: datadog.model.v1.IConfigSnapshot, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.model.v1.IConfigSnapshot, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.model.v1.ConfigSnapshot;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.model.v1.ConfigSnapshot;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.model.v1.ConfigSnapshot;
+                public static toObject(m: datadog.model.v1.ConfigSnapshot, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface IConfigUpdate {
+                origin?: (string|null);
+                sequenceId?: (number|null);
+                setting?: (datadog.model.v1.IConfigSetting|null);
+            }
+
+            class ConfigUpdate implements IConfigUpdate {
+                constructor(p?: datadog.model.v1.IConfigUpdate);
+                public origin: string;
+                public sequenceId: number;
+                public setting?: (datadog.model.v1.IConfigSetting|null);
+                public static create(properties?: datadog.model.v1.IConfigUpdate): datadog.model.v1.ConfigUpdate;
+                public static encode(m: datadog.model.v1.IConfigUpdate, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.model.v1.IConfigUpdate, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.model.v1.ConfigUpdate;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.model.v1.ConfigUpdate;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.model.v1.ConfigUpdate;
+                public static toObject(m: datadog.model.v1.ConfigUpdate, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+
+            interface IConfigEvent {
+                snapshot?: (datadog.model.v1.IConfigSnapshot|null);
+                update?: (datadog.model.v1.IConfigUpdate|null);
+            }
+
+            class ConfigEvent implements IConfigEvent {
+                constructor(p?: datadog.model.v1.IConfigEvent);
+                public snapshot?: (datadog.model.v1.IConfigSnapshot|null);
+                public update?: (datadog.model.v1.IConfigUpdate|null);
+                public event?: ("snapshot"|"update");
+                public static create(properties?: datadog.model.v1.IConfigEvent): datadog.model.v1.ConfigEvent;
+                public static encode(m: datadog.model.v1.IConfigEvent, w?: $protobuf.Writer): $protobuf.Writer;
+                public static encodeDelimited(message: datadog.model.v1.IConfigEvent, writer?: $protobuf.Writer): $protobuf.Writer;
+                public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): datadog.model.v1.ConfigEvent;
+                public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): datadog.model.v1.ConfigEvent;
+                public static verify(m: { [k: string]: any }): (string|null);
+                public static fromObject(d: { [k: string]: any }): datadog.model.v1.ConfigEvent;
+                public static toObject(m: datadog.model.v1.ConfigEvent, o?: $protobuf.IConversionOptions): { [k: string]: any };
+                public toJSON(): { [k: string]: any };
+                public static getTypeUrl(typeUrlPrefix?: string): string;
+            }
+        }
+    }
+
     namespace api {
 
         namespace v1 {
@@ -723,6 +945,12 @@ export namespace datadog {
                 public getConfigStateHA(request: google.protobuf.IEmpty): Promise<datadog.config.GetStateConfigResponse>;
                 public resetConfigState(request: google.protobuf.IEmpty, callback: datadog.api.v1.AgentSecure.ResetConfigStateCallback): void;
                 public resetConfigState(request: google.protobuf.IEmpty): Promise<datadog.config.ResetStateConfigResponse>;
+                public registerRemoteAgent(request: datadog.remoteagent.v1.IRegisterRemoteAgentRequest, callback: datadog.api.v1.AgentSecure.RegisterRemoteAgentCallback): void;
+                public registerRemoteAgent(request: datadog.remoteagent.v1.IRegisterRemoteAgentRequest): Promise<datadog.remoteagent.v1.RegisterRemoteAgentResponse>;
+                public refreshRemoteAgent(request: datadog.remoteagent.v1.IRefreshRemoteAgentRequest, callback: datadog.api.v1.AgentSecure.RefreshRemoteAgentCallback): void;
+                public refreshRemoteAgent(request: datadog.remoteagent.v1.IRefreshRemoteAgentRequest): Promise<datadog.remoteagent.v1.RefreshRemoteAgentResponse>;
+                public streamConfigEvents(request: datadog.model.v1.IConfigStreamRequest, callback: datadog.api.v1.AgentSecure.StreamConfigEventsCallback): void;
+                public streamConfigEvents(request: datadog.model.v1.IConfigStreamRequest): Promise<datadog.model.v1.ConfigEvent>;
             }
 
             namespace AgentSecure {
@@ -736,6 +964,12 @@ export namespace datadog {
                 type GetConfigStateHACallback = (error: (Error|null), response?: datadog.config.GetStateConfigResponse) => void;
 
                 type ResetConfigStateCallback = (error: (Error|null), response?: datadog.config.ResetStateConfigResponse) => void;
+
+                type RegisterRemoteAgentCallback = (error: (Error|null), response?: datadog.remoteagent.v1.RegisterRemoteAgentResponse) => void;
+
+                type RefreshRemoteAgentCallback = (error: (Error|null), response?: datadog.remoteagent.v1.RefreshRemoteAgentResponse) => void;
+
+                type StreamConfigEventsCallback = (error: (Error|null), response?: datadog.model.v1.ConfigEvent) => void;
             }
         }
     }
@@ -744,6 +978,78 @@ export namespace datadog {
 export namespace google {
 
     namespace protobuf {
+
+        interface IStruct {
+            fields?: ({ [k: string]: google.protobuf.IValue }|null);
+        }
+
+        class Struct implements IStruct {
+            constructor(p?: google.protobuf.IStruct);
+            public fields: { [k: string]: google.protobuf.IValue };
+            public static create(properties?: google.protobuf.IStruct): google.protobuf.Struct;
+            public static encode(m: google.protobuf.IStruct, w?: $protobuf.Writer): $protobuf.Writer;
+            public static encodeDelimited(message: google.protobuf.IStruct, writer?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): google.protobuf.Struct;
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): google.protobuf.Struct;
+            public static verify(m: { [k: string]: any }): (string|null);
+            public static fromObject(d: { [k: string]: any }): google.protobuf.Struct;
+            public static toObject(m: google.protobuf.Struct, o?: $protobuf.IConversionOptions): { [k: string]: any };
+            public toJSON(): { [k: string]: any };
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        interface IValue {
+            nullValue?: (google.protobuf.NullValue|null);
+            numberValue?: (number|null);
+            stringValue?: (string|null);
+            boolValue?: (boolean|null);
+            structValue?: (google.protobuf.IStruct|null);
+            listValue?: (google.protobuf.IListValue|null);
+        }
+
+        class Value implements IValue {
+            constructor(p?: google.protobuf.IValue);
+            public nullValue?: (google.protobuf.NullValue|null);
+            public numberValue?: (number|null);
+            public stringValue?: (string|null);
+            public boolValue?: (boolean|null);
+            public structValue?: (google.protobuf.IStruct|null);
+            public listValue?: (google.protobuf.IListValue|null);
+            public kind?: ("nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue");
+            public static create(properties?: google.protobuf.IValue): google.protobuf.Value;
+            public static encode(m: google.protobuf.IValue, w?: $protobuf.Writer): $protobuf.Writer;
+            public static encodeDelimited(message: google.protobuf.IValue, writer?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): google.protobuf.Value;
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): google.protobuf.Value;
+            public static verify(m: { [k: string]: any }): (string|null);
+            public static fromObject(d: { [k: string]: any }): google.protobuf.Value;
+            public static toObject(m: google.protobuf.Value, o?: $protobuf.IConversionOptions): { [k: string]: any };
+            public toJSON(): { [k: string]: any };
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
+
+        enum NullValue {
+            NULL_VALUE = 0
+        }
+
+        interface IListValue {
+            values?: (google.protobuf.IValue[]|null);
+        }
+
+        class ListValue implements IListValue {
+            constructor(p?: google.protobuf.IListValue);
+            public values: google.protobuf.IValue[];
+            public static create(properties?: google.protobuf.IListValue): google.protobuf.ListValue;
+            public static encode(m: google.protobuf.IListValue, w?: $protobuf.Writer): $protobuf.Writer;
+            public static encodeDelimited(message: google.protobuf.IListValue, writer?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(r: ($protobuf.Reader|Uint8Array), l?: number): google.protobuf.ListValue;
+            public static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): google.protobuf.ListValue;
+            public static verify(m: { [k: string]: any }): (string|null);
+            public static fromObject(d: { [k: string]: any }): google.protobuf.ListValue;
+            public static toObject(m: google.protobuf.ListValue, o?: $protobuf.IConversionOptions): { [k: string]: any };
+            public toJSON(): { [k: string]: any };
+            public static getTypeUrl(typeUrlPrefix?: string): string;
+        }
 
         interface IEmpty {
         }

@@ -10019,6 +10019,2721 @@ export const datadog = $root.datadog = (() => {
         return config;
     })();
 
+    datadog.remoteagent = (function() {
+
+        /**
+         * Namespace remoteagent.
+         * @memberof datadog
+         * @namespace
+         */
+        const remoteagent = {};
+
+        remoteagent.v1 = (function() {
+
+            /**
+             * Namespace v1.
+             * @memberof datadog.remoteagent
+             * @namespace
+             */
+            const v1 = {};
+
+            v1.RemoteAgent = (function() {
+
+                /**
+                 * Constructs a new RemoteAgent service.
+                 * @memberof datadog.remoteagent.v1
+                 * @classdesc Represents a RemoteAgent
+                 * @extends $protobuf.rpc.Service
+                 * @constructor
+                 * @param {$protobuf.RPCImpl} rpcImpl RPC implementation
+                 * @param {boolean} [requestDelimited=false] Whether requests are length-delimited
+                 * @param {boolean} [responseDelimited=false] Whether responses are length-delimited
+                 */
+                function RemoteAgent(rpcImpl, requestDelimited, responseDelimited) {
+                    $protobuf.rpc.Service.call(this, rpcImpl, requestDelimited, responseDelimited);
+                }
+
+                (RemoteAgent.prototype = Object.create($protobuf.rpc.Service.prototype)).constructor = RemoteAgent;
+
+                /**
+                 * Creates new RemoteAgent service using the specified rpc implementation.
+                 * @function create
+                 * @memberof datadog.remoteagent.v1.RemoteAgent
+                 * @static
+                 * @param {$protobuf.RPCImpl} rpcImpl RPC implementation
+                 * @param {boolean} [requestDelimited=false] Whether requests are length-delimited
+                 * @param {boolean} [responseDelimited=false] Whether responses are length-delimited
+                 * @returns {RemoteAgent} RPC service. Useful where requests and/or responses are streamed.
+                 */
+                RemoteAgent.create = function create(rpcImpl, requestDelimited, responseDelimited) {
+                    return new this(rpcImpl, requestDelimited, responseDelimited);
+                };
+
+                /**
+                 * Callback as used by {@link datadog.remoteagent.v1.RemoteAgent#registerRemoteAgent}.
+                 * @memberof datadog.remoteagent.v1.RemoteAgent
+                 * @typedef RegisterRemoteAgentCallback
+                 * @type {function}
+                 * @param {Error|null} error Error, if any
+                 * @param {datadog.remoteagent.v1.RegisterRemoteAgentResponse} [response] RegisterRemoteAgentResponse
+                 */
+
+                /**
+                 * Calls RegisterRemoteAgent.
+                 * @function registerRemoteAgent
+                 * @memberof datadog.remoteagent.v1.RemoteAgent
+                 * @instance
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentRequest} request RegisterRemoteAgentRequest message or plain object
+                 * @param {datadog.remoteagent.v1.RemoteAgent.RegisterRemoteAgentCallback} callback Node-style callback called with the error, if any, and RegisterRemoteAgentResponse
+                 * @returns {undefined}
+                 * @variation 1
+                 */
+                Object.defineProperty(RemoteAgent.prototype.registerRemoteAgent = function registerRemoteAgent(request, callback) {
+                    return $protobuf.rpc.Service.prototype.rpcCall.call(this, registerRemoteAgent, $root.datadog.remoteagent.v1.RegisterRemoteAgentRequest, $root.datadog.remoteagent.v1.RegisterRemoteAgentResponse, request, callback);
+                }, "name", { value: "RegisterRemoteAgent" });
+
+                /**
+                 * Calls RegisterRemoteAgent.
+                 * @function registerRemoteAgent
+                 * @memberof datadog.remoteagent.v1.RemoteAgent
+                 * @instance
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentRequest} request RegisterRemoteAgentRequest message or plain object
+                 * @returns {Promise<datadog.remoteagent.v1.RegisterRemoteAgentResponse>} Promise
+                 * @variation 2
+                 */
+
+                /**
+                 * Callback as used by {@link datadog.remoteagent.v1.RemoteAgent#refreshRemoteAgent}.
+                 * @memberof datadog.remoteagent.v1.RemoteAgent
+                 * @typedef RefreshRemoteAgentCallback
+                 * @type {function}
+                 * @param {Error|null} error Error, if any
+                 * @param {datadog.remoteagent.v1.RefreshRemoteAgentResponse} [response] RefreshRemoteAgentResponse
+                 */
+
+                /**
+                 * Calls RefreshRemoteAgent.
+                 * @function refreshRemoteAgent
+                 * @memberof datadog.remoteagent.v1.RemoteAgent
+                 * @instance
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentRequest} request RefreshRemoteAgentRequest message or plain object
+                 * @param {datadog.remoteagent.v1.RemoteAgent.RefreshRemoteAgentCallback} callback Node-style callback called with the error, if any, and RefreshRemoteAgentResponse
+                 * @returns {undefined}
+                 * @variation 1
+                 */
+                Object.defineProperty(RemoteAgent.prototype.refreshRemoteAgent = function refreshRemoteAgent(request, callback) {
+                    return $protobuf.rpc.Service.prototype.rpcCall.call(this, refreshRemoteAgent, $root.datadog.remoteagent.v1.RefreshRemoteAgentRequest, $root.datadog.remoteagent.v1.RefreshRemoteAgentResponse, request, callback);
+                }, "name", { value: "RefreshRemoteAgent" });
+
+                /**
+                 * Calls RefreshRemoteAgent.
+                 * @function refreshRemoteAgent
+                 * @memberof datadog.remoteagent.v1.RemoteAgent
+                 * @instance
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentRequest} request RefreshRemoteAgentRequest message or plain object
+                 * @returns {Promise<datadog.remoteagent.v1.RefreshRemoteAgentResponse>} Promise
+                 * @variation 2
+                 */
+
+                return RemoteAgent;
+            })();
+
+            v1.RegisterRemoteAgentRequest = (function() {
+
+                /**
+                 * Properties of a RegisterRemoteAgentRequest.
+                 * @memberof datadog.remoteagent.v1
+                 * @interface IRegisterRemoteAgentRequest
+                 * @property {string|null} [pid] RegisterRemoteAgentRequest pid
+                 * @property {string|null} [flavor] RegisterRemoteAgentRequest flavor
+                 * @property {string|null} [displayName] RegisterRemoteAgentRequest displayName
+                 * @property {string|null} [apiEndpointUri] RegisterRemoteAgentRequest apiEndpointUri
+                 * @property {Array.<string>|null} [services] RegisterRemoteAgentRequest services
+                 */
+
+                /**
+                 * Constructs a new RegisterRemoteAgentRequest.
+                 * @memberof datadog.remoteagent.v1
+                 * @classdesc Represents a RegisterRemoteAgentRequest.
+                 * @implements IRegisterRemoteAgentRequest
+                 * @constructor
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentRequest=} [p] Properties to set
+                 */
+                function RegisterRemoteAgentRequest(p) {
+                    this.services = [];
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * RegisterRemoteAgentRequest pid.
+                 * @member {string} pid
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @instance
+                 */
+                RegisterRemoteAgentRequest.prototype.pid = "";
+
+                /**
+                 * RegisterRemoteAgentRequest flavor.
+                 * @member {string} flavor
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @instance
+                 */
+                RegisterRemoteAgentRequest.prototype.flavor = "";
+
+                /**
+                 * RegisterRemoteAgentRequest displayName.
+                 * @member {string} displayName
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @instance
+                 */
+                RegisterRemoteAgentRequest.prototype.displayName = "";
+
+                /**
+                 * RegisterRemoteAgentRequest apiEndpointUri.
+                 * @member {string} apiEndpointUri
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @instance
+                 */
+                RegisterRemoteAgentRequest.prototype.apiEndpointUri = "";
+
+                /**
+                 * RegisterRemoteAgentRequest services.
+                 * @member {Array.<string>} services
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @instance
+                 */
+                RegisterRemoteAgentRequest.prototype.services = $util.emptyArray;
+
+                /**
+                 * Creates a new RegisterRemoteAgentRequest instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentRequest=} [properties] Properties to set
+                 * @returns {datadog.remoteagent.v1.RegisterRemoteAgentRequest} RegisterRemoteAgentRequest instance
+                 */
+                RegisterRemoteAgentRequest.create = function create(properties) {
+                    return new RegisterRemoteAgentRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified RegisterRemoteAgentRequest message. Does not implicitly {@link datadog.remoteagent.v1.RegisterRemoteAgentRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentRequest} m RegisterRemoteAgentRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RegisterRemoteAgentRequest.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (m.pid != null && Object.hasOwnProperty.call(m, "pid"))
+                        w.uint32(10).string(m.pid);
+                    if (m.flavor != null && Object.hasOwnProperty.call(m, "flavor"))
+                        w.uint32(18).string(m.flavor);
+                    if (m.displayName != null && Object.hasOwnProperty.call(m, "displayName"))
+                        w.uint32(26).string(m.displayName);
+                    if (m.apiEndpointUri != null && Object.hasOwnProperty.call(m, "apiEndpointUri"))
+                        w.uint32(34).string(m.apiEndpointUri);
+                    if (m.services != null && m.services.length) {
+                        for (var i = 0; i < m.services.length; ++i)
+                            w.uint32(42).string(m.services[i]);
+                    }
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified RegisterRemoteAgentRequest message, length delimited. Does not implicitly {@link datadog.remoteagent.v1.RegisterRemoteAgentRequest.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentRequest} message RegisterRemoteAgentRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RegisterRemoteAgentRequest.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a RegisterRemoteAgentRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.remoteagent.v1.RegisterRemoteAgentRequest} RegisterRemoteAgentRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RegisterRemoteAgentRequest.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.remoteagent.v1.RegisterRemoteAgentRequest();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        case 1: {
+                                m.pid = r.string();
+                                break;
+                            }
+                        case 2: {
+                                m.flavor = r.string();
+                                break;
+                            }
+                        case 3: {
+                                m.displayName = r.string();
+                                break;
+                            }
+                        case 4: {
+                                m.apiEndpointUri = r.string();
+                                break;
+                            }
+                        case 5: {
+                                if (!(m.services && m.services.length))
+                                    m.services = [];
+                                m.services.push(r.string());
+                                break;
+                            }
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a RegisterRemoteAgentRequest message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.remoteagent.v1.RegisterRemoteAgentRequest} RegisterRemoteAgentRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RegisterRemoteAgentRequest.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a RegisterRemoteAgentRequest message.
+                 * @function verify
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                RegisterRemoteAgentRequest.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (m.pid != null && Object.hasOwnProperty.call(m, "pid")) {
+                        if (!$util.isString(m.pid))
+                            return "pid: string expected";
+                    }
+                    if (m.flavor != null && Object.hasOwnProperty.call(m, "flavor")) {
+                        if (!$util.isString(m.flavor))
+                            return "flavor: string expected";
+                    }
+                    if (m.displayName != null && Object.hasOwnProperty.call(m, "displayName")) {
+                        if (!$util.isString(m.displayName))
+                            return "displayName: string expected";
+                    }
+                    if (m.apiEndpointUri != null && Object.hasOwnProperty.call(m, "apiEndpointUri")) {
+                        if (!$util.isString(m.apiEndpointUri))
+                            return "apiEndpointUri: string expected";
+                    }
+                    if (m.services != null && Object.hasOwnProperty.call(m, "services")) {
+                        if (!Array.isArray(m.services))
+                            return "services: array expected";
+                        for (var i = 0; i < m.services.length; ++i) {
+                            if (!$util.isString(m.services[i]))
+                                return "services: string[] expected";
+                        }
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a RegisterRemoteAgentRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.remoteagent.v1.RegisterRemoteAgentRequest} RegisterRemoteAgentRequest
+                 */
+                RegisterRemoteAgentRequest.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.remoteagent.v1.RegisterRemoteAgentRequest)
+                        return d;
+                    if (!$util.isObject(d))
+                        throw TypeError(".datadog.remoteagent.v1.RegisterRemoteAgentRequest: object expected");
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var m = new $root.datadog.remoteagent.v1.RegisterRemoteAgentRequest();
+                    if (d.pid != null) {
+                        m.pid = String(d.pid);
+                    }
+                    if (d.flavor != null) {
+                        m.flavor = String(d.flavor);
+                    }
+                    if (d.displayName != null) {
+                        m.displayName = String(d.displayName);
+                    }
+                    if (d.apiEndpointUri != null) {
+                        m.apiEndpointUri = String(d.apiEndpointUri);
+                    }
+                    if (d.services) {
+                        if (!Array.isArray(d.services))
+                            throw TypeError(".datadog.remoteagent.v1.RegisterRemoteAgentRequest.services: array expected");
+                        m.services = [];
+                        for (var i = 0; i < d.services.length; ++i) {
+                            m.services[i] = String(d.services[i]);
+                        }
+                    }
+                    return m;
+                };
+
+                /**
+                 * Creates a plain object from a RegisterRemoteAgentRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {datadog.remoteagent.v1.RegisterRemoteAgentRequest} m RegisterRemoteAgentRequest
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                RegisterRemoteAgentRequest.toObject = function toObject(m, o, q) {
+                    if (!o)
+                        o = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    var d = {};
+                    if (o.arrays || o.defaults) {
+                        d.services = [];
+                    }
+                    if (o.defaults) {
+                        d.pid = "";
+                        d.flavor = "";
+                        d.displayName = "";
+                        d.apiEndpointUri = "";
+                    }
+                    if (m.pid != null && Object.hasOwnProperty.call(m, "pid")) {
+                        d.pid = m.pid;
+                    }
+                    if (m.flavor != null && Object.hasOwnProperty.call(m, "flavor")) {
+                        d.flavor = m.flavor;
+                    }
+                    if (m.displayName != null && Object.hasOwnProperty.call(m, "displayName")) {
+                        d.displayName = m.displayName;
+                    }
+                    if (m.apiEndpointUri != null && Object.hasOwnProperty.call(m, "apiEndpointUri")) {
+                        d.apiEndpointUri = m.apiEndpointUri;
+                    }
+                    if (m.services && m.services.length) {
+                        d.services = [];
+                        for (var j = 0; j < m.services.length; ++j) {
+                            d.services[j] = m.services[j];
+                        }
+                    }
+                    return d;
+                };
+
+                /**
+                 * Converts this RegisterRemoteAgentRequest to JSON.
+                 * @function toJSON
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                RegisterRemoteAgentRequest.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for RegisterRemoteAgentRequest
+                 * @function getTypeUrl
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentRequest
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                RegisterRemoteAgentRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.remoteagent.v1.RegisterRemoteAgentRequest";
+                };
+
+                return RegisterRemoteAgentRequest;
+            })();
+
+            v1.RegisterRemoteAgentResponse = (function() {
+
+                /**
+                 * Properties of a RegisterRemoteAgentResponse.
+                 * @memberof datadog.remoteagent.v1
+                 * @interface IRegisterRemoteAgentResponse
+                 * @property {string|null} [sessionId] RegisterRemoteAgentResponse sessionId
+                 * @property {number|null} [recommendedRefreshIntervalSecs] RegisterRemoteAgentResponse recommendedRefreshIntervalSecs
+                 */
+
+                /**
+                 * Constructs a new RegisterRemoteAgentResponse.
+                 * @memberof datadog.remoteagent.v1
+                 * @classdesc Represents a RegisterRemoteAgentResponse.
+                 * @implements IRegisterRemoteAgentResponse
+                 * @constructor
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentResponse=} [p] Properties to set
+                 */
+                function RegisterRemoteAgentResponse(p) {
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * RegisterRemoteAgentResponse sessionId.
+                 * @member {string} sessionId
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @instance
+                 */
+                RegisterRemoteAgentResponse.prototype.sessionId = "";
+
+                /**
+                 * RegisterRemoteAgentResponse recommendedRefreshIntervalSecs.
+                 * @member {number} recommendedRefreshIntervalSecs
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @instance
+                 */
+                RegisterRemoteAgentResponse.prototype.recommendedRefreshIntervalSecs = 0;
+
+                /**
+                 * Creates a new RegisterRemoteAgentResponse instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentResponse=} [properties] Properties to set
+                 * @returns {datadog.remoteagent.v1.RegisterRemoteAgentResponse} RegisterRemoteAgentResponse instance
+                 */
+                RegisterRemoteAgentResponse.create = function create(properties) {
+                    return new RegisterRemoteAgentResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified RegisterRemoteAgentResponse message. Does not implicitly {@link datadog.remoteagent.v1.RegisterRemoteAgentResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentResponse} m RegisterRemoteAgentResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RegisterRemoteAgentResponse.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (m.sessionId != null && Object.hasOwnProperty.call(m, "sessionId"))
+                        w.uint32(10).string(m.sessionId);
+                    if (m.recommendedRefreshIntervalSecs != null && Object.hasOwnProperty.call(m, "recommendedRefreshIntervalSecs"))
+                        w.uint32(16).uint32(m.recommendedRefreshIntervalSecs);
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified RegisterRemoteAgentResponse message, length delimited. Does not implicitly {@link datadog.remoteagent.v1.RegisterRemoteAgentResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentResponse} message RegisterRemoteAgentResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RegisterRemoteAgentResponse.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a RegisterRemoteAgentResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.remoteagent.v1.RegisterRemoteAgentResponse} RegisterRemoteAgentResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RegisterRemoteAgentResponse.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.remoteagent.v1.RegisterRemoteAgentResponse();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        case 1: {
+                                m.sessionId = r.string();
+                                break;
+                            }
+                        case 2: {
+                                m.recommendedRefreshIntervalSecs = r.uint32();
+                                break;
+                            }
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a RegisterRemoteAgentResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.remoteagent.v1.RegisterRemoteAgentResponse} RegisterRemoteAgentResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RegisterRemoteAgentResponse.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a RegisterRemoteAgentResponse message.
+                 * @function verify
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                RegisterRemoteAgentResponse.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (m.sessionId != null && Object.hasOwnProperty.call(m, "sessionId")) {
+                        if (!$util.isString(m.sessionId))
+                            return "sessionId: string expected";
+                    }
+                    if (m.recommendedRefreshIntervalSecs != null && Object.hasOwnProperty.call(m, "recommendedRefreshIntervalSecs")) {
+                        if (!$util.isInteger(m.recommendedRefreshIntervalSecs))
+                            return "recommendedRefreshIntervalSecs: integer expected";
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a RegisterRemoteAgentResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.remoteagent.v1.RegisterRemoteAgentResponse} RegisterRemoteAgentResponse
+                 */
+                RegisterRemoteAgentResponse.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.remoteagent.v1.RegisterRemoteAgentResponse)
+                        return d;
+                    if (!$util.isObject(d))
+                        throw TypeError(".datadog.remoteagent.v1.RegisterRemoteAgentResponse: object expected");
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var m = new $root.datadog.remoteagent.v1.RegisterRemoteAgentResponse();
+                    if (d.sessionId != null) {
+                        m.sessionId = String(d.sessionId);
+                    }
+                    if (d.recommendedRefreshIntervalSecs != null) {
+                        m.recommendedRefreshIntervalSecs = d.recommendedRefreshIntervalSecs >>> 0;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Creates a plain object from a RegisterRemoteAgentResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {datadog.remoteagent.v1.RegisterRemoteAgentResponse} m RegisterRemoteAgentResponse
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                RegisterRemoteAgentResponse.toObject = function toObject(m, o, q) {
+                    if (!o)
+                        o = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    var d = {};
+                    if (o.defaults) {
+                        d.sessionId = "";
+                        d.recommendedRefreshIntervalSecs = 0;
+                    }
+                    if (m.sessionId != null && Object.hasOwnProperty.call(m, "sessionId")) {
+                        d.sessionId = m.sessionId;
+                    }
+                    if (m.recommendedRefreshIntervalSecs != null && Object.hasOwnProperty.call(m, "recommendedRefreshIntervalSecs")) {
+                        d.recommendedRefreshIntervalSecs = m.recommendedRefreshIntervalSecs;
+                    }
+                    return d;
+                };
+
+                /**
+                 * Converts this RegisterRemoteAgentResponse to JSON.
+                 * @function toJSON
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                RegisterRemoteAgentResponse.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for RegisterRemoteAgentResponse
+                 * @function getTypeUrl
+                 * @memberof datadog.remoteagent.v1.RegisterRemoteAgentResponse
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                RegisterRemoteAgentResponse.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.remoteagent.v1.RegisterRemoteAgentResponse";
+                };
+
+                return RegisterRemoteAgentResponse;
+            })();
+
+            v1.RefreshRemoteAgentRequest = (function() {
+
+                /**
+                 * Properties of a RefreshRemoteAgentRequest.
+                 * @memberof datadog.remoteagent.v1
+                 * @interface IRefreshRemoteAgentRequest
+                 * @property {string|null} [sessionId] RefreshRemoteAgentRequest sessionId
+                 */
+
+                /**
+                 * Constructs a new RefreshRemoteAgentRequest.
+                 * @memberof datadog.remoteagent.v1
+                 * @classdesc Represents a RefreshRemoteAgentRequest.
+                 * @implements IRefreshRemoteAgentRequest
+                 * @constructor
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentRequest=} [p] Properties to set
+                 */
+                function RefreshRemoteAgentRequest(p) {
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * RefreshRemoteAgentRequest sessionId.
+                 * @member {string} sessionId
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @instance
+                 */
+                RefreshRemoteAgentRequest.prototype.sessionId = "";
+
+                /**
+                 * Creates a new RefreshRemoteAgentRequest instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentRequest=} [properties] Properties to set
+                 * @returns {datadog.remoteagent.v1.RefreshRemoteAgentRequest} RefreshRemoteAgentRequest instance
+                 */
+                RefreshRemoteAgentRequest.create = function create(properties) {
+                    return new RefreshRemoteAgentRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified RefreshRemoteAgentRequest message. Does not implicitly {@link datadog.remoteagent.v1.RefreshRemoteAgentRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentRequest} m RefreshRemoteAgentRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RefreshRemoteAgentRequest.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (m.sessionId != null && Object.hasOwnProperty.call(m, "sessionId"))
+                        w.uint32(10).string(m.sessionId);
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified RefreshRemoteAgentRequest message, length delimited. Does not implicitly {@link datadog.remoteagent.v1.RefreshRemoteAgentRequest.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentRequest} message RefreshRemoteAgentRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RefreshRemoteAgentRequest.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a RefreshRemoteAgentRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.remoteagent.v1.RefreshRemoteAgentRequest} RefreshRemoteAgentRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RefreshRemoteAgentRequest.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.remoteagent.v1.RefreshRemoteAgentRequest();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        case 1: {
+                                m.sessionId = r.string();
+                                break;
+                            }
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a RefreshRemoteAgentRequest message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.remoteagent.v1.RefreshRemoteAgentRequest} RefreshRemoteAgentRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RefreshRemoteAgentRequest.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a RefreshRemoteAgentRequest message.
+                 * @function verify
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                RefreshRemoteAgentRequest.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (m.sessionId != null && Object.hasOwnProperty.call(m, "sessionId")) {
+                        if (!$util.isString(m.sessionId))
+                            return "sessionId: string expected";
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a RefreshRemoteAgentRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.remoteagent.v1.RefreshRemoteAgentRequest} RefreshRemoteAgentRequest
+                 */
+                RefreshRemoteAgentRequest.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.remoteagent.v1.RefreshRemoteAgentRequest)
+                        return d;
+                    if (!$util.isObject(d))
+                        throw TypeError(".datadog.remoteagent.v1.RefreshRemoteAgentRequest: object expected");
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var m = new $root.datadog.remoteagent.v1.RefreshRemoteAgentRequest();
+                    if (d.sessionId != null) {
+                        m.sessionId = String(d.sessionId);
+                    }
+                    return m;
+                };
+
+                /**
+                 * Creates a plain object from a RefreshRemoteAgentRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {datadog.remoteagent.v1.RefreshRemoteAgentRequest} m RefreshRemoteAgentRequest
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                RefreshRemoteAgentRequest.toObject = function toObject(m, o, q) {
+                    if (!o)
+                        o = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    var d = {};
+                    if (o.defaults) {
+                        d.sessionId = "";
+                    }
+                    if (m.sessionId != null && Object.hasOwnProperty.call(m, "sessionId")) {
+                        d.sessionId = m.sessionId;
+                    }
+                    return d;
+                };
+
+                /**
+                 * Converts this RefreshRemoteAgentRequest to JSON.
+                 * @function toJSON
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                RefreshRemoteAgentRequest.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for RefreshRemoteAgentRequest
+                 * @function getTypeUrl
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentRequest
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                RefreshRemoteAgentRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.remoteagent.v1.RefreshRemoteAgentRequest";
+                };
+
+                return RefreshRemoteAgentRequest;
+            })();
+
+            v1.RefreshRemoteAgentResponse = (function() {
+
+                /**
+                 * Properties of a RefreshRemoteAgentResponse.
+                 * @memberof datadog.remoteagent.v1
+                 * @interface IRefreshRemoteAgentResponse
+                 */
+
+                /**
+                 * Constructs a new RefreshRemoteAgentResponse.
+                 * @memberof datadog.remoteagent.v1
+                 * @classdesc Represents a RefreshRemoteAgentResponse.
+                 * @implements IRefreshRemoteAgentResponse
+                 * @constructor
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentResponse=} [p] Properties to set
+                 */
+                function RefreshRemoteAgentResponse(p) {
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * Creates a new RefreshRemoteAgentResponse instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentResponse=} [properties] Properties to set
+                 * @returns {datadog.remoteagent.v1.RefreshRemoteAgentResponse} RefreshRemoteAgentResponse instance
+                 */
+                RefreshRemoteAgentResponse.create = function create(properties) {
+                    return new RefreshRemoteAgentResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified RefreshRemoteAgentResponse message. Does not implicitly {@link datadog.remoteagent.v1.RefreshRemoteAgentResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentResponse} m RefreshRemoteAgentResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RefreshRemoteAgentResponse.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified RefreshRemoteAgentResponse message, length delimited. Does not implicitly {@link datadog.remoteagent.v1.RefreshRemoteAgentResponse.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentResponse} message RefreshRemoteAgentResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RefreshRemoteAgentResponse.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a RefreshRemoteAgentResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.remoteagent.v1.RefreshRemoteAgentResponse} RefreshRemoteAgentResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RefreshRemoteAgentResponse.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.remoteagent.v1.RefreshRemoteAgentResponse();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a RefreshRemoteAgentResponse message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.remoteagent.v1.RefreshRemoteAgentResponse} RefreshRemoteAgentResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RefreshRemoteAgentResponse.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a RefreshRemoteAgentResponse message.
+                 * @function verify
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                RefreshRemoteAgentResponse.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    return null;
+                };
+
+                /**
+                 * Creates a RefreshRemoteAgentResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.remoteagent.v1.RefreshRemoteAgentResponse} RefreshRemoteAgentResponse
+                 */
+                RefreshRemoteAgentResponse.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.remoteagent.v1.RefreshRemoteAgentResponse)
+                        return d;
+                    return new $root.datadog.remoteagent.v1.RefreshRemoteAgentResponse();
+                };
+
+                /**
+                 * Creates a plain object from a RefreshRemoteAgentResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {datadog.remoteagent.v1.RefreshRemoteAgentResponse} m RefreshRemoteAgentResponse
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                RefreshRemoteAgentResponse.toObject = function toObject() {
+                    return {};
+                };
+
+                /**
+                 * Converts this RefreshRemoteAgentResponse to JSON.
+                 * @function toJSON
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                RefreshRemoteAgentResponse.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for RefreshRemoteAgentResponse
+                 * @function getTypeUrl
+                 * @memberof datadog.remoteagent.v1.RefreshRemoteAgentResponse
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                RefreshRemoteAgentResponse.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.remoteagent.v1.RefreshRemoteAgentResponse";
+                };
+
+                return RefreshRemoteAgentResponse;
+            })();
+
+            return v1;
+        })();
+
+        return remoteagent;
+    })();
+
+    datadog.model = (function() {
+
+        /**
+         * Namespace model.
+         * @memberof datadog
+         * @namespace
+         */
+        const model = {};
+
+        model.v1 = (function() {
+
+            /**
+             * Namespace v1.
+             * @memberof datadog.model
+             * @namespace
+             */
+            const v1 = {};
+
+            v1.ConfigStreamRequest = (function() {
+
+                /**
+                 * Properties of a ConfigStreamRequest.
+                 * @memberof datadog.model.v1
+                 * @interface IConfigStreamRequest
+                 * @property {string|null} [name] ConfigStreamRequest name
+                 */
+
+                /**
+                 * Constructs a new ConfigStreamRequest.
+                 * @memberof datadog.model.v1
+                 * @classdesc Represents a ConfigStreamRequest.
+                 * @implements IConfigStreamRequest
+                 * @constructor
+                 * @param {datadog.model.v1.IConfigStreamRequest=} [p] Properties to set
+                 */
+                function ConfigStreamRequest(p) {
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * ConfigStreamRequest name.
+                 * @member {string} name
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @instance
+                 */
+                ConfigStreamRequest.prototype.name = "";
+
+                /**
+                 * Creates a new ConfigStreamRequest instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {datadog.model.v1.IConfigStreamRequest=} [properties] Properties to set
+                 * @returns {datadog.model.v1.ConfigStreamRequest} ConfigStreamRequest instance
+                 */
+                ConfigStreamRequest.create = function create(properties) {
+                    return new ConfigStreamRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified ConfigStreamRequest message. Does not implicitly {@link datadog.model.v1.ConfigStreamRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {datadog.model.v1.IConfigStreamRequest} m ConfigStreamRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigStreamRequest.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (m.name != null && Object.hasOwnProperty.call(m, "name"))
+                        w.uint32(10).string(m.name);
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified ConfigStreamRequest message, length delimited. Does not implicitly {@link datadog.model.v1.ConfigStreamRequest.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {datadog.model.v1.IConfigStreamRequest} message ConfigStreamRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigStreamRequest.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a ConfigStreamRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.model.v1.ConfigStreamRequest} ConfigStreamRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigStreamRequest.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.model.v1.ConfigStreamRequest();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        case 1: {
+                                m.name = r.string();
+                                break;
+                            }
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a ConfigStreamRequest message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.model.v1.ConfigStreamRequest} ConfigStreamRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigStreamRequest.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a ConfigStreamRequest message.
+                 * @function verify
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ConfigStreamRequest.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
+                        if (!$util.isString(m.name))
+                            return "name: string expected";
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a ConfigStreamRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.model.v1.ConfigStreamRequest} ConfigStreamRequest
+                 */
+                ConfigStreamRequest.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.model.v1.ConfigStreamRequest)
+                        return d;
+                    if (!$util.isObject(d))
+                        throw TypeError(".datadog.model.v1.ConfigStreamRequest: object expected");
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var m = new $root.datadog.model.v1.ConfigStreamRequest();
+                    if (d.name != null) {
+                        m.name = String(d.name);
+                    }
+                    return m;
+                };
+
+                /**
+                 * Creates a plain object from a ConfigStreamRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {datadog.model.v1.ConfigStreamRequest} m ConfigStreamRequest
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ConfigStreamRequest.toObject = function toObject(m, o, q) {
+                    if (!o)
+                        o = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    var d = {};
+                    if (o.defaults) {
+                        d.name = "";
+                    }
+                    if (m.name != null && Object.hasOwnProperty.call(m, "name")) {
+                        d.name = m.name;
+                    }
+                    return d;
+                };
+
+                /**
+                 * Converts this ConfigStreamRequest to JSON.
+                 * @function toJSON
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ConfigStreamRequest.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for ConfigStreamRequest
+                 * @function getTypeUrl
+                 * @memberof datadog.model.v1.ConfigStreamRequest
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                ConfigStreamRequest.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.model.v1.ConfigStreamRequest";
+                };
+
+                return ConfigStreamRequest;
+            })();
+
+            v1.ConfigSetting = (function() {
+
+                /**
+                 * Properties of a ConfigSetting.
+                 * @memberof datadog.model.v1
+                 * @interface IConfigSetting
+                 * @property {string|null} [source] ConfigSetting source
+                 * @property {string|null} [key] ConfigSetting key
+                 * @property {google.protobuf.IValue|null} [value] ConfigSetting value
+                 */
+
+                /**
+                 * Constructs a new ConfigSetting.
+                 * @memberof datadog.model.v1
+                 * @classdesc Represents a ConfigSetting.
+                 * @implements IConfigSetting
+                 * @constructor
+                 * @param {datadog.model.v1.IConfigSetting=} [p] Properties to set
+                 */
+                function ConfigSetting(p) {
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * ConfigSetting source.
+                 * @member {string} source
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @instance
+                 */
+                ConfigSetting.prototype.source = "";
+
+                /**
+                 * ConfigSetting key.
+                 * @member {string} key
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @instance
+                 */
+                ConfigSetting.prototype.key = "";
+
+                /**
+                 * ConfigSetting value.
+                 * @member {google.protobuf.IValue|null|undefined} value
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @instance
+                 */
+                ConfigSetting.prototype.value = null;
+
+                /**
+                 * Creates a new ConfigSetting instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {datadog.model.v1.IConfigSetting=} [properties] Properties to set
+                 * @returns {datadog.model.v1.ConfigSetting} ConfigSetting instance
+                 */
+                ConfigSetting.create = function create(properties) {
+                    return new ConfigSetting(properties);
+                };
+
+                /**
+                 * Encodes the specified ConfigSetting message. Does not implicitly {@link datadog.model.v1.ConfigSetting.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {datadog.model.v1.IConfigSetting} m ConfigSetting message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigSetting.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (m.source != null && Object.hasOwnProperty.call(m, "source"))
+                        w.uint32(10).string(m.source);
+                    if (m.key != null && Object.hasOwnProperty.call(m, "key"))
+                        w.uint32(18).string(m.key);
+                    if (m.value != null && Object.hasOwnProperty.call(m, "value"))
+                        $root.google.protobuf.Value.encode(m.value, w.uint32(26).fork(), q + 1).ldelim();
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified ConfigSetting message, length delimited. Does not implicitly {@link datadog.model.v1.ConfigSetting.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {datadog.model.v1.IConfigSetting} message ConfigSetting message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigSetting.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a ConfigSetting message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.model.v1.ConfigSetting} ConfigSetting
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigSetting.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.model.v1.ConfigSetting();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        case 1: {
+                                m.source = r.string();
+                                break;
+                            }
+                        case 2: {
+                                m.key = r.string();
+                                break;
+                            }
+                        case 3: {
+                                m.value = $root.google.protobuf.Value.decode(r, r.uint32(), undefined, n + 1);
+                                break;
+                            }
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a ConfigSetting message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.model.v1.ConfigSetting} ConfigSetting
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigSetting.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a ConfigSetting message.
+                 * @function verify
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ConfigSetting.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (m.source != null && Object.hasOwnProperty.call(m, "source")) {
+                        if (!$util.isString(m.source))
+                            return "source: string expected";
+                    }
+                    if (m.key != null && Object.hasOwnProperty.call(m, "key")) {
+                        if (!$util.isString(m.key))
+                            return "key: string expected";
+                    }
+                    if (m.value != null && Object.hasOwnProperty.call(m, "value")) {
+                        {
+                            var e = $root.google.protobuf.Value.verify(m.value, n + 1);
+                            if (e)
+                                return "value." + e;
+                        }
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a ConfigSetting message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.model.v1.ConfigSetting} ConfigSetting
+                 */
+                ConfigSetting.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.model.v1.ConfigSetting)
+                        return d;
+                    if (!$util.isObject(d))
+                        throw TypeError(".datadog.model.v1.ConfigSetting: object expected");
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var m = new $root.datadog.model.v1.ConfigSetting();
+                    if (d.source != null) {
+                        m.source = String(d.source);
+                    }
+                    if (d.key != null) {
+                        m.key = String(d.key);
+                    }
+                    if (d.value != null) {
+                        if (!$util.isObject(d.value))
+                            throw TypeError(".datadog.model.v1.ConfigSetting.value: object expected");
+                        m.value = $root.google.protobuf.Value.fromObject(d.value, n + 1);
+                    }
+                    return m;
+                };
+
+                /**
+                 * Creates a plain object from a ConfigSetting message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {datadog.model.v1.ConfigSetting} m ConfigSetting
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ConfigSetting.toObject = function toObject(m, o, q) {
+                    if (!o)
+                        o = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    var d = {};
+                    if (o.defaults) {
+                        d.source = "";
+                        d.key = "";
+                        d.value = null;
+                    }
+                    if (m.source != null && Object.hasOwnProperty.call(m, "source")) {
+                        d.source = m.source;
+                    }
+                    if (m.key != null && Object.hasOwnProperty.call(m, "key")) {
+                        d.key = m.key;
+                    }
+                    if (m.value != null && Object.hasOwnProperty.call(m, "value")) {
+                        d.value = $root.google.protobuf.Value.toObject(m.value, o, q + 1);
+                    }
+                    return d;
+                };
+
+                /**
+                 * Converts this ConfigSetting to JSON.
+                 * @function toJSON
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ConfigSetting.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for ConfigSetting
+                 * @function getTypeUrl
+                 * @memberof datadog.model.v1.ConfigSetting
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                ConfigSetting.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.model.v1.ConfigSetting";
+                };
+
+                return ConfigSetting;
+            })();
+
+            v1.ConfigSnapshot = (function() {
+
+                /**
+                 * Properties of a ConfigSnapshot.
+                 * @memberof datadog.model.v1
+                 * @interface IConfigSnapshot
+                 * @property {string|null} [origin] ConfigSnapshot origin
+                 * @property {number|null} [sequenceId] ConfigSnapshot sequenceId
+                 * @property {Array.<datadog.model.v1.IConfigSetting>|null} [settings] ConfigSnapshot settings
+                 */
+
+                /**
+                 * Constructs a new ConfigSnapshot.
+                 * @memberof datadog.model.v1
+                 * @classdesc Represents a ConfigSnapshot.
+                 * @implements IConfigSnapshot
+                 * @constructor
+                 * @param {datadog.model.v1.IConfigSnapshot=} [p] Properties to set
+                 */
+                function ConfigSnapshot(p) {
+                    this.settings = [];
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * ConfigSnapshot origin.
+                 * @member {string} origin
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @instance
+                 */
+                ConfigSnapshot.prototype.origin = "";
+
+                /**
+                 * ConfigSnapshot sequenceId.
+                 * @member {number} sequenceId
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @instance
+                 */
+                ConfigSnapshot.prototype.sequenceId = 0;
+
+                /**
+                 * ConfigSnapshot settings.
+                 * @member {Array.<datadog.model.v1.IConfigSetting>} settings
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @instance
+                 */
+                ConfigSnapshot.prototype.settings = $util.emptyArray;
+
+                /**
+                 * Creates a new ConfigSnapshot instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {datadog.model.v1.IConfigSnapshot=} [properties] Properties to set
+                 * @returns {datadog.model.v1.ConfigSnapshot} ConfigSnapshot instance
+                 */
+                ConfigSnapshot.create = function create(properties) {
+                    return new ConfigSnapshot(properties);
+                };
+
+                /**
+                 * Encodes the specified ConfigSnapshot message. Does not implicitly {@link datadog.model.v1.ConfigSnapshot.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {datadog.model.v1.IConfigSnapshot} m ConfigSnapshot message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigSnapshot.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (m.origin != null && Object.hasOwnProperty.call(m, "origin"))
+                        w.uint32(10).string(m.origin);
+                    if (m.sequenceId != null && Object.hasOwnProperty.call(m, "sequenceId"))
+                        w.uint32(16).int32(m.sequenceId);
+                    if (m.settings != null && m.settings.length) {
+                        for (var i = 0; i < m.settings.length; ++i)
+                            $root.datadog.model.v1.ConfigSetting.encode(m.settings[i], w.uint32(26).fork(), q + 1).ldelim();
+                    }
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified ConfigSnapshot message, length delimited. Does not implicitly {@link datadog.model.v1.ConfigSnapshot.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {datadog.model.v1.IConfigSnapshot} message ConfigSnapshot message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigSnapshot.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a ConfigSnapshot message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.model.v1.ConfigSnapshot} ConfigSnapshot
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigSnapshot.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.model.v1.ConfigSnapshot();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        case 1: {
+                                m.origin = r.string();
+                                break;
+                            }
+                        case 2: {
+                                m.sequenceId = r.int32();
+                                break;
+                            }
+                        case 3: {
+                                if (!(m.settings && m.settings.length))
+                                    m.settings = [];
+                                m.settings.push($root.datadog.model.v1.ConfigSetting.decode(r, r.uint32(), undefined, n + 1));
+                                break;
+                            }
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a ConfigSnapshot message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.model.v1.ConfigSnapshot} ConfigSnapshot
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigSnapshot.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a ConfigSnapshot message.
+                 * @function verify
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ConfigSnapshot.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (m.origin != null && Object.hasOwnProperty.call(m, "origin")) {
+                        if (!$util.isString(m.origin))
+                            return "origin: string expected";
+                    }
+                    if (m.sequenceId != null && Object.hasOwnProperty.call(m, "sequenceId")) {
+                        if (!$util.isInteger(m.sequenceId))
+                            return "sequenceId: integer expected";
+                    }
+                    if (m.settings != null && Object.hasOwnProperty.call(m, "settings")) {
+                        if (!Array.isArray(m.settings))
+                            return "settings: array expected";
+                        for (var i = 0; i < m.settings.length; ++i) {
+                            {
+                                var e = $root.datadog.model.v1.ConfigSetting.verify(m.settings[i], n + 1);
+                                if (e)
+                                    return "settings." + e;
+                            }
+                        }
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a ConfigSnapshot message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.model.v1.ConfigSnapshot} ConfigSnapshot
+                 */
+                ConfigSnapshot.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.model.v1.ConfigSnapshot)
+                        return d;
+                    if (!$util.isObject(d))
+                        throw TypeError(".datadog.model.v1.ConfigSnapshot: object expected");
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var m = new $root.datadog.model.v1.ConfigSnapshot();
+                    if (d.origin != null) {
+                        m.origin = String(d.origin);
+                    }
+                    if (d.sequenceId != null) {
+                        m.sequenceId = d.sequenceId | 0;
+                    }
+                    if (d.settings) {
+                        if (!Array.isArray(d.settings))
+                            throw TypeError(".datadog.model.v1.ConfigSnapshot.settings: array expected");
+                        m.settings = [];
+                        for (var i = 0; i < d.settings.length; ++i) {
+                            if (!$util.isObject(d.settings[i]))
+                                throw TypeError(".datadog.model.v1.ConfigSnapshot.settings: object expected");
+                            m.settings[i] = $root.datadog.model.v1.ConfigSetting.fromObject(d.settings[i], n + 1);
+                        }
+                    }
+                    return m;
+                };
+
+                /**
+                 * Creates a plain object from a ConfigSnapshot message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {datadog.model.v1.ConfigSnapshot} m ConfigSnapshot
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ConfigSnapshot.toObject = function toObject(m, o, q) {
+                    if (!o)
+                        o = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    var d = {};
+                    if (o.arrays || o.defaults) {
+                        d.settings = [];
+                    }
+                    if (o.defaults) {
+                        d.origin = "";
+                        d.sequenceId = 0;
+                    }
+                    if (m.origin != null && Object.hasOwnProperty.call(m, "origin")) {
+                        d.origin = m.origin;
+                    }
+                    if (m.sequenceId != null && Object.hasOwnProperty.call(m, "sequenceId")) {
+                        d.sequenceId = m.sequenceId;
+                    }
+                    if (m.settings && m.settings.length) {
+                        d.settings = [];
+                        for (var j = 0; j < m.settings.length; ++j) {
+                            d.settings[j] = $root.datadog.model.v1.ConfigSetting.toObject(m.settings[j], o, q + 1);
+                        }
+                    }
+                    return d;
+                };
+
+                /**
+                 * Converts this ConfigSnapshot to JSON.
+                 * @function toJSON
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ConfigSnapshot.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for ConfigSnapshot
+                 * @function getTypeUrl
+                 * @memberof datadog.model.v1.ConfigSnapshot
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                ConfigSnapshot.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.model.v1.ConfigSnapshot";
+                };
+
+                return ConfigSnapshot;
+            })();
+
+            v1.ConfigUpdate = (function() {
+
+                /**
+                 * Properties of a ConfigUpdate.
+                 * @memberof datadog.model.v1
+                 * @interface IConfigUpdate
+                 * @property {string|null} [origin] ConfigUpdate origin
+                 * @property {number|null} [sequenceId] ConfigUpdate sequenceId
+                 * @property {datadog.model.v1.IConfigSetting|null} [setting] ConfigUpdate setting
+                 */
+
+                /**
+                 * Constructs a new ConfigUpdate.
+                 * @memberof datadog.model.v1
+                 * @classdesc Represents a ConfigUpdate.
+                 * @implements IConfigUpdate
+                 * @constructor
+                 * @param {datadog.model.v1.IConfigUpdate=} [p] Properties to set
+                 */
+                function ConfigUpdate(p) {
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * ConfigUpdate origin.
+                 * @member {string} origin
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @instance
+                 */
+                ConfigUpdate.prototype.origin = "";
+
+                /**
+                 * ConfigUpdate sequenceId.
+                 * @member {number} sequenceId
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @instance
+                 */
+                ConfigUpdate.prototype.sequenceId = 0;
+
+                /**
+                 * ConfigUpdate setting.
+                 * @member {datadog.model.v1.IConfigSetting|null|undefined} setting
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @instance
+                 */
+                ConfigUpdate.prototype.setting = null;
+
+                /**
+                 * Creates a new ConfigUpdate instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {datadog.model.v1.IConfigUpdate=} [properties] Properties to set
+                 * @returns {datadog.model.v1.ConfigUpdate} ConfigUpdate instance
+                 */
+                ConfigUpdate.create = function create(properties) {
+                    return new ConfigUpdate(properties);
+                };
+
+                /**
+                 * Encodes the specified ConfigUpdate message. Does not implicitly {@link datadog.model.v1.ConfigUpdate.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {datadog.model.v1.IConfigUpdate} m ConfigUpdate message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigUpdate.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (m.origin != null && Object.hasOwnProperty.call(m, "origin"))
+                        w.uint32(10).string(m.origin);
+                    if (m.sequenceId != null && Object.hasOwnProperty.call(m, "sequenceId"))
+                        w.uint32(16).int32(m.sequenceId);
+                    if (m.setting != null && Object.hasOwnProperty.call(m, "setting"))
+                        $root.datadog.model.v1.ConfigSetting.encode(m.setting, w.uint32(26).fork(), q + 1).ldelim();
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified ConfigUpdate message, length delimited. Does not implicitly {@link datadog.model.v1.ConfigUpdate.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {datadog.model.v1.IConfigUpdate} message ConfigUpdate message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigUpdate.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a ConfigUpdate message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.model.v1.ConfigUpdate} ConfigUpdate
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigUpdate.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.model.v1.ConfigUpdate();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        case 1: {
+                                m.origin = r.string();
+                                break;
+                            }
+                        case 2: {
+                                m.sequenceId = r.int32();
+                                break;
+                            }
+                        case 3: {
+                                m.setting = $root.datadog.model.v1.ConfigSetting.decode(r, r.uint32(), undefined, n + 1);
+                                break;
+                            }
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a ConfigUpdate message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.model.v1.ConfigUpdate} ConfigUpdate
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigUpdate.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a ConfigUpdate message.
+                 * @function verify
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ConfigUpdate.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    if (m.origin != null && Object.hasOwnProperty.call(m, "origin")) {
+                        if (!$util.isString(m.origin))
+                            return "origin: string expected";
+                    }
+                    if (m.sequenceId != null && Object.hasOwnProperty.call(m, "sequenceId")) {
+                        if (!$util.isInteger(m.sequenceId))
+                            return "sequenceId: integer expected";
+                    }
+                    if (m.setting != null && Object.hasOwnProperty.call(m, "setting")) {
+                        {
+                            var e = $root.datadog.model.v1.ConfigSetting.verify(m.setting, n + 1);
+                            if (e)
+                                return "setting." + e;
+                        }
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a ConfigUpdate message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.model.v1.ConfigUpdate} ConfigUpdate
+                 */
+                ConfigUpdate.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.model.v1.ConfigUpdate)
+                        return d;
+                    if (!$util.isObject(d))
+                        throw TypeError(".datadog.model.v1.ConfigUpdate: object expected");
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var m = new $root.datadog.model.v1.ConfigUpdate();
+                    if (d.origin != null) {
+                        m.origin = String(d.origin);
+                    }
+                    if (d.sequenceId != null) {
+                        m.sequenceId = d.sequenceId | 0;
+                    }
+                    if (d.setting != null) {
+                        if (!$util.isObject(d.setting))
+                            throw TypeError(".datadog.model.v1.ConfigUpdate.setting: object expected");
+                        m.setting = $root.datadog.model.v1.ConfigSetting.fromObject(d.setting, n + 1);
+                    }
+                    return m;
+                };
+
+                /**
+                 * Creates a plain object from a ConfigUpdate message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {datadog.model.v1.ConfigUpdate} m ConfigUpdate
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ConfigUpdate.toObject = function toObject(m, o, q) {
+                    if (!o)
+                        o = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    var d = {};
+                    if (o.defaults) {
+                        d.origin = "";
+                        d.sequenceId = 0;
+                        d.setting = null;
+                    }
+                    if (m.origin != null && Object.hasOwnProperty.call(m, "origin")) {
+                        d.origin = m.origin;
+                    }
+                    if (m.sequenceId != null && Object.hasOwnProperty.call(m, "sequenceId")) {
+                        d.sequenceId = m.sequenceId;
+                    }
+                    if (m.setting != null && Object.hasOwnProperty.call(m, "setting")) {
+                        d.setting = $root.datadog.model.v1.ConfigSetting.toObject(m.setting, o, q + 1);
+                    }
+                    return d;
+                };
+
+                /**
+                 * Converts this ConfigUpdate to JSON.
+                 * @function toJSON
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ConfigUpdate.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for ConfigUpdate
+                 * @function getTypeUrl
+                 * @memberof datadog.model.v1.ConfigUpdate
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                ConfigUpdate.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.model.v1.ConfigUpdate";
+                };
+
+                return ConfigUpdate;
+            })();
+
+            v1.ConfigEvent = (function() {
+
+                /**
+                 * Properties of a ConfigEvent.
+                 * @memberof datadog.model.v1
+                 * @interface IConfigEvent
+                 * @property {datadog.model.v1.IConfigSnapshot|null} [snapshot] ConfigEvent snapshot
+                 * @property {datadog.model.v1.IConfigUpdate|null} [update] ConfigEvent update
+                 */
+
+                /**
+                 * Constructs a new ConfigEvent.
+                 * @memberof datadog.model.v1
+                 * @classdesc Represents a ConfigEvent.
+                 * @implements IConfigEvent
+                 * @constructor
+                 * @param {datadog.model.v1.IConfigEvent=} [p] Properties to set
+                 */
+                function ConfigEvent(p) {
+                    if (p)
+                        for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                            if (p[ks[i]] != null && ks[i] !== "__proto__")
+                                this[ks[i]] = p[ks[i]];
+                }
+
+                /**
+                 * ConfigEvent snapshot.
+                 * @member {datadog.model.v1.IConfigSnapshot|null|undefined} snapshot
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @instance
+                 */
+                ConfigEvent.prototype.snapshot = null;
+
+                /**
+                 * ConfigEvent update.
+                 * @member {datadog.model.v1.IConfigUpdate|null|undefined} update
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @instance
+                 */
+                ConfigEvent.prototype.update = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                /**
+                 * ConfigEvent event.
+                 * @member {"snapshot"|"update"|undefined} event
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @instance
+                 */
+                Object.defineProperty(ConfigEvent.prototype, "event", {
+                    get: $util.oneOfGetter($oneOfFields = ["snapshot", "update"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new ConfigEvent instance using the specified properties.
+                 * @function create
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {datadog.model.v1.IConfigEvent=} [properties] Properties to set
+                 * @returns {datadog.model.v1.ConfigEvent} ConfigEvent instance
+                 */
+                ConfigEvent.create = function create(properties) {
+                    return new ConfigEvent(properties);
+                };
+
+                /**
+                 * Encodes the specified ConfigEvent message. Does not implicitly {@link datadog.model.v1.ConfigEvent.verify|verify} messages.
+                 * @function encode
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {datadog.model.v1.IConfigEvent} m ConfigEvent message or plain object to encode
+                 * @param {$protobuf.Writer} [w] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigEvent.encode = function encode(m, w, q) {
+                    if (!w)
+                        w = $Writer.create();
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    if (m.snapshot != null && Object.hasOwnProperty.call(m, "snapshot"))
+                        $root.datadog.model.v1.ConfigSnapshot.encode(m.snapshot, w.uint32(10).fork(), q + 1).ldelim();
+                    if (m.update != null && Object.hasOwnProperty.call(m, "update"))
+                        $root.datadog.model.v1.ConfigUpdate.encode(m.update, w.uint32(18).fork(), q + 1).ldelim();
+                    return w;
+                };
+
+                /**
+                 * Encodes the specified ConfigEvent message, length delimited. Does not implicitly {@link datadog.model.v1.ConfigEvent.verify|verify} messages.
+                 * @function encodeDelimited
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {datadog.model.v1.IConfigEvent} message ConfigEvent message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ConfigEvent.encodeDelimited = function encodeDelimited(message, writer) {
+                    return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+                };
+
+                /**
+                 * Decodes a ConfigEvent message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+                 * @param {number} [l] Message length if known beforehand
+                 * @returns {datadog.model.v1.ConfigEvent} ConfigEvent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigEvent.decode = function decode(r, l, e, n) {
+                    if (!(r instanceof $Reader))
+                        r = $Reader.create(r);
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $Reader.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var c, m;
+                    if (l === undefined)
+                        c = r.len;
+                    else {
+                        c = r.pos + l;
+                        if (c > r.len)
+                            throw RangeError("index out of range");
+                        l = r.len;
+                        r.len = c;
+                    }
+                    m = new $root.datadog.model.v1.ConfigEvent();
+                    while (r.pos < c) {
+                        var t = r.uint32();
+                        if (t === e)
+                            break;
+                        switch (t >>> 3) {
+                        case 1: {
+                                m.snapshot = $root.datadog.model.v1.ConfigSnapshot.decode(r, r.uint32(), undefined, n + 1);
+                                break;
+                            }
+                        case 2: {
+                                m.update = $root.datadog.model.v1.ConfigUpdate.decode(r, r.uint32(), undefined, n + 1);
+                                break;
+                            }
+                        default:
+                            r.skipType(t & 7, n);
+                            break;
+                        }
+                    }
+                    if (l !== undefined) {
+                        if (r.pos !== c)
+                            throw RangeError("index out of range");
+                        r.len = l;
+                    }
+                    return m;
+                };
+
+                /**
+                 * Decodes a ConfigEvent message from the specified reader or buffer, length delimited.
+                 * @function decodeDelimited
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @returns {datadog.model.v1.ConfigEvent} ConfigEvent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ConfigEvent.decodeDelimited = function decodeDelimited(reader) {
+                    if (!(reader instanceof $Reader))
+                        reader = new $Reader(reader);
+                    return this.decode(reader, reader.uint32());
+                };
+
+                /**
+                 * Verifies a ConfigEvent message.
+                 * @function verify
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {Object.<string,*>} m Plain object to verify
+                 * @returns {string|null} `null` if valid, otherwise the reason why it is not
+                 */
+                ConfigEvent.verify = function verify(m, n) {
+                    if (typeof m !== "object" || m === null)
+                        return "object expected";
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        return "maximum nesting depth exceeded";
+                    var p = {};
+                    if (m.snapshot != null && Object.hasOwnProperty.call(m, "snapshot")) {
+                        p.event = 1;
+                        {
+                            var e = $root.datadog.model.v1.ConfigSnapshot.verify(m.snapshot, n + 1);
+                            if (e)
+                                return "snapshot." + e;
+                        }
+                    }
+                    if (m.update != null && Object.hasOwnProperty.call(m, "update")) {
+                        if (p.event === 1)
+                            return "event: multiple values";
+                        p.event = 1;
+                        {
+                            var e = $root.datadog.model.v1.ConfigUpdate.verify(m.update, n + 1);
+                            if (e)
+                                return "update." + e;
+                        }
+                    }
+                    return null;
+                };
+
+                /**
+                 * Creates a ConfigEvent message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {Object.<string,*>} d Plain object
+                 * @returns {datadog.model.v1.ConfigEvent} ConfigEvent
+                 */
+                ConfigEvent.fromObject = function fromObject(d, n) {
+                    if (d instanceof $root.datadog.model.v1.ConfigEvent)
+                        return d;
+                    if (!$util.isObject(d))
+                        throw TypeError(".datadog.model.v1.ConfigEvent: object expected");
+                    if (n === undefined)
+                        n = 0;
+                    if (n > $util.recursionLimit)
+                        throw Error("maximum nesting depth exceeded");
+                    var m = new $root.datadog.model.v1.ConfigEvent();
+                    if (d.snapshot != null) {
+                        if (!$util.isObject(d.snapshot))
+                            throw TypeError(".datadog.model.v1.ConfigEvent.snapshot: object expected");
+                        m.snapshot = $root.datadog.model.v1.ConfigSnapshot.fromObject(d.snapshot, n + 1);
+                    }
+                    if (d.update != null) {
+                        if (!$util.isObject(d.update))
+                            throw TypeError(".datadog.model.v1.ConfigEvent.update: object expected");
+                        m.update = $root.datadog.model.v1.ConfigUpdate.fromObject(d.update, n + 1);
+                    }
+                    return m;
+                };
+
+                /**
+                 * Creates a plain object from a ConfigEvent message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {datadog.model.v1.ConfigEvent} m ConfigEvent
+                 * @param {$protobuf.IConversionOptions} [o] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ConfigEvent.toObject = function toObject(m, o, q) {
+                    if (!o)
+                        o = {};
+                    if (q === undefined)
+                        q = 0;
+                    if (q > $util.recursionLimit)
+                        throw Error("max depth exceeded");
+                    var d = {};
+                    if (m.snapshot != null && Object.hasOwnProperty.call(m, "snapshot")) {
+                        d.snapshot = $root.datadog.model.v1.ConfigSnapshot.toObject(m.snapshot, o, q + 1);
+                        if (o.oneofs)
+                            d.event = "snapshot";
+                    }
+                    if (m.update != null && Object.hasOwnProperty.call(m, "update")) {
+                        d.update = $root.datadog.model.v1.ConfigUpdate.toObject(m.update, o, q + 1);
+                        if (o.oneofs)
+                            d.event = "update";
+                    }
+                    return d;
+                };
+
+                /**
+                 * Converts this ConfigEvent to JSON.
+                 * @function toJSON
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ConfigEvent.prototype.toJSON = function toJSON() {
+                    return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                /**
+                 * Gets the default type url for ConfigEvent
+                 * @function getTypeUrl
+                 * @memberof datadog.model.v1.ConfigEvent
+                 * @static
+                 * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+                 * @returns {string} The default type url
+                 */
+                ConfigEvent.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                    if (typeUrlPrefix === undefined) {
+                        typeUrlPrefix = "type.googleapis.com";
+                    }
+                    return typeUrlPrefix + "/datadog.model.v1.ConfigEvent";
+                };
+
+                return ConfigEvent;
+            })();
+
+            return v1;
+        })();
+
+        return model;
+    })();
+
     datadog.api = (function() {
 
         /**
@@ -10234,6 +12949,105 @@ export const datadog = $root.datadog = (() => {
                  * @variation 2
                  */
 
+                /**
+                 * Callback as used by {@link datadog.api.v1.AgentSecure#registerRemoteAgent}.
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @typedef RegisterRemoteAgentCallback
+                 * @type {function}
+                 * @param {Error|null} error Error, if any
+                 * @param {datadog.remoteagent.v1.RegisterRemoteAgentResponse} [response] RegisterRemoteAgentResponse
+                 */
+
+                /**
+                 * Calls RegisterRemoteAgent.
+                 * @function registerRemoteAgent
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @instance
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentRequest} request RegisterRemoteAgentRequest message or plain object
+                 * @param {datadog.api.v1.AgentSecure.RegisterRemoteAgentCallback} callback Node-style callback called with the error, if any, and RegisterRemoteAgentResponse
+                 * @returns {undefined}
+                 * @variation 1
+                 */
+                Object.defineProperty(AgentSecure.prototype.registerRemoteAgent = function registerRemoteAgent(request, callback) {
+                    return $protobuf.rpc.Service.prototype.rpcCall.call(this, registerRemoteAgent, $root.datadog.remoteagent.v1.RegisterRemoteAgentRequest, $root.datadog.remoteagent.v1.RegisterRemoteAgentResponse, request, callback);
+                }, "name", { value: "RegisterRemoteAgent" });
+
+                /**
+                 * Calls RegisterRemoteAgent.
+                 * @function registerRemoteAgent
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @instance
+                 * @param {datadog.remoteagent.v1.IRegisterRemoteAgentRequest} request RegisterRemoteAgentRequest message or plain object
+                 * @returns {Promise<datadog.remoteagent.v1.RegisterRemoteAgentResponse>} Promise
+                 * @variation 2
+                 */
+
+                /**
+                 * Callback as used by {@link datadog.api.v1.AgentSecure#refreshRemoteAgent}.
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @typedef RefreshRemoteAgentCallback
+                 * @type {function}
+                 * @param {Error|null} error Error, if any
+                 * @param {datadog.remoteagent.v1.RefreshRemoteAgentResponse} [response] RefreshRemoteAgentResponse
+                 */
+
+                /**
+                 * Calls RefreshRemoteAgent.
+                 * @function refreshRemoteAgent
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @instance
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentRequest} request RefreshRemoteAgentRequest message or plain object
+                 * @param {datadog.api.v1.AgentSecure.RefreshRemoteAgentCallback} callback Node-style callback called with the error, if any, and RefreshRemoteAgentResponse
+                 * @returns {undefined}
+                 * @variation 1
+                 */
+                Object.defineProperty(AgentSecure.prototype.refreshRemoteAgent = function refreshRemoteAgent(request, callback) {
+                    return $protobuf.rpc.Service.prototype.rpcCall.call(this, refreshRemoteAgent, $root.datadog.remoteagent.v1.RefreshRemoteAgentRequest, $root.datadog.remoteagent.v1.RefreshRemoteAgentResponse, request, callback);
+                }, "name", { value: "RefreshRemoteAgent" });
+
+                /**
+                 * Calls RefreshRemoteAgent.
+                 * @function refreshRemoteAgent
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @instance
+                 * @param {datadog.remoteagent.v1.IRefreshRemoteAgentRequest} request RefreshRemoteAgentRequest message or plain object
+                 * @returns {Promise<datadog.remoteagent.v1.RefreshRemoteAgentResponse>} Promise
+                 * @variation 2
+                 */
+
+                /**
+                 * Callback as used by {@link datadog.api.v1.AgentSecure#streamConfigEvents}.
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @typedef StreamConfigEventsCallback
+                 * @type {function}
+                 * @param {Error|null} error Error, if any
+                 * @param {datadog.model.v1.ConfigEvent} [response] ConfigEvent
+                 */
+
+                /**
+                 * Calls StreamConfigEvents.
+                 * @function streamConfigEvents
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @instance
+                 * @param {datadog.model.v1.IConfigStreamRequest} request ConfigStreamRequest message or plain object
+                 * @param {datadog.api.v1.AgentSecure.StreamConfigEventsCallback} callback Node-style callback called with the error, if any, and ConfigEvent
+                 * @returns {undefined}
+                 * @variation 1
+                 */
+                Object.defineProperty(AgentSecure.prototype.streamConfigEvents = function streamConfigEvents(request, callback) {
+                    return $protobuf.rpc.Service.prototype.rpcCall.call(this, streamConfigEvents, $root.datadog.model.v1.ConfigStreamRequest, $root.datadog.model.v1.ConfigEvent, request, callback);
+                }, "name", { value: "StreamConfigEvents" });
+
+                /**
+                 * Calls StreamConfigEvents.
+                 * @function streamConfigEvents
+                 * @memberof datadog.api.v1.AgentSecure
+                 * @instance
+                 * @param {datadog.model.v1.IConfigStreamRequest} request ConfigStreamRequest message or plain object
+                 * @returns {Promise<datadog.model.v1.ConfigEvent>} Promise
+                 * @variation 2
+                 */
+
                 return AgentSecure;
             })();
 
@@ -10263,6 +13077,1021 @@ export const google = $root.google = (() => {
          * @namespace
          */
         const protobuf = {};
+
+        protobuf.Struct = (function() {
+
+            /**
+             * Properties of a Struct.
+             * @memberof google.protobuf
+             * @interface IStruct
+             * @property {Object.<string,google.protobuf.IValue>|null} [fields] Struct fields
+             */
+
+            /**
+             * Constructs a new Struct.
+             * @memberof google.protobuf
+             * @classdesc Represents a Struct.
+             * @implements IStruct
+             * @constructor
+             * @param {google.protobuf.IStruct=} [p] Properties to set
+             */
+            function Struct(p) {
+                this.fields = {};
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * Struct fields.
+             * @member {Object.<string,google.protobuf.IValue>} fields
+             * @memberof google.protobuf.Struct
+             * @instance
+             */
+            Struct.prototype.fields = $util.emptyObject;
+
+            /**
+             * Creates a new Struct instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.IStruct=} [properties] Properties to set
+             * @returns {google.protobuf.Struct} Struct instance
+             */
+            Struct.create = function create(properties) {
+                return new Struct(properties);
+            };
+
+            /**
+             * Encodes the specified Struct message. Does not implicitly {@link google.protobuf.Struct.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.IStruct} m Struct message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Struct.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.fields != null && Object.hasOwnProperty.call(m, "fields")) {
+                    for (var ks = Object.keys(m.fields), i = 0; i < ks.length; ++i) {
+                        w.uint32(10).fork().uint32(10).string(ks[i]);
+                        $root.google.protobuf.Value.encode(m.fields[ks[i]], w.uint32(18).fork(), q + 1).ldelim().ldelim();
+                    }
+                }
+                return w;
+            };
+
+            /**
+             * Encodes the specified Struct message, length delimited. Does not implicitly {@link google.protobuf.Struct.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.IStruct} message Struct message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Struct.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a Struct message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {google.protobuf.Struct} Struct
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Struct.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m, k, value;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.google.protobuf.Struct();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            if (m.fields === $util.emptyObject)
+                                m.fields = {};
+                            var c2 = r.uint32() + r.pos;
+                            if (c2 > r.len)
+                                throw RangeError("index out of range");
+                            r.len = c2;
+                            k = "";
+                            value = null;
+                            while (r.pos < c2) {
+                                var tag2 = r.uint32();
+                                switch (tag2 >>> 3) {
+                                case 1:
+                                    k = r.string();
+                                    break;
+                                case 2:
+                                    value = $root.google.protobuf.Value.decode(r, r.uint32(), undefined, n + 1);
+                                    break;
+                                default:
+                                    r.skipType(tag2 & 7, n);
+                                    break;
+                                }
+                            }
+                            if (r.pos !== c2)
+                                throw RangeError("index out of range");
+                            r.len = c;
+                            if (k === "__proto__")
+                                $util.makeProp(m.fields, k);
+                            m.fields[k] = value;
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Decodes a Struct message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {google.protobuf.Struct} Struct
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Struct.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a Struct message.
+             * @function verify
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Struct.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.fields != null && Object.hasOwnProperty.call(m, "fields")) {
+                    if (!$util.isObject(m.fields))
+                        return "fields: object expected";
+                    var k = Object.keys(m.fields);
+                    for (var i = 0; i < k.length; ++i) {
+                        {
+                            var e = $root.google.protobuf.Value.verify(m.fields[k[i]], n + 1);
+                            if (e)
+                                return "fields." + e;
+                        }
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Struct message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {google.protobuf.Struct} Struct
+             */
+            Struct.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.google.protobuf.Struct)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".google.protobuf.Struct: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.google.protobuf.Struct();
+                if (d.fields) {
+                    if (!$util.isObject(d.fields))
+                        throw TypeError(".google.protobuf.Struct.fields: object expected");
+                    m.fields = {};
+                    for (var ks = Object.keys(d.fields), i = 0; i < ks.length; ++i) {
+                        if (ks[i] === "__proto__")
+                            $util.makeProp(m.fields, ks[i]);
+                        if (!$util.isObject(d.fields[ks[i]]))
+                            throw TypeError(".google.protobuf.Struct.fields: object expected");
+                        m.fields[ks[i]] = $root.google.protobuf.Value.fromObject(d.fields[ks[i]], n + 1);
+                    }
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a Struct message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {google.protobuf.Struct} m Struct
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Struct.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.objects || o.defaults) {
+                    d.fields = {};
+                }
+                var ks2;
+                if (m.fields && (ks2 = Object.keys(m.fields)).length) {
+                    d.fields = {};
+                    for (var j = 0; j < ks2.length; ++j) {
+                        if (ks2[j] === "__proto__")
+                            $util.makeProp(d.fields, ks2[j]);
+                        d.fields[ks2[j]] = $root.google.protobuf.Value.toObject(m.fields[ks2[j]], o, q + 1);
+                    }
+                }
+                return d;
+            };
+
+            /**
+             * Converts this Struct to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.Struct
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Struct.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for Struct
+             * @function getTypeUrl
+             * @memberof google.protobuf.Struct
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            Struct.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/google.protobuf.Struct";
+            };
+
+            return Struct;
+        })();
+
+        protobuf.Value = (function() {
+
+            /**
+             * Properties of a Value.
+             * @memberof google.protobuf
+             * @interface IValue
+             * @property {google.protobuf.NullValue|null} [nullValue] Value nullValue
+             * @property {number|null} [numberValue] Value numberValue
+             * @property {string|null} [stringValue] Value stringValue
+             * @property {boolean|null} [boolValue] Value boolValue
+             * @property {google.protobuf.IStruct|null} [structValue] Value structValue
+             * @property {google.protobuf.IListValue|null} [listValue] Value listValue
+             */
+
+            /**
+             * Constructs a new Value.
+             * @memberof google.protobuf
+             * @classdesc Represents a Value.
+             * @implements IValue
+             * @constructor
+             * @param {google.protobuf.IValue=} [p] Properties to set
+             */
+            function Value(p) {
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * Value nullValue.
+             * @member {google.protobuf.NullValue|null|undefined} nullValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.nullValue = null;
+
+            /**
+             * Value numberValue.
+             * @member {number|null|undefined} numberValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.numberValue = null;
+
+            /**
+             * Value stringValue.
+             * @member {string|null|undefined} stringValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.stringValue = null;
+
+            /**
+             * Value boolValue.
+             * @member {boolean|null|undefined} boolValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.boolValue = null;
+
+            /**
+             * Value structValue.
+             * @member {google.protobuf.IStruct|null|undefined} structValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.structValue = null;
+
+            /**
+             * Value listValue.
+             * @member {google.protobuf.IListValue|null|undefined} listValue
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Value.prototype.listValue = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * Value kind.
+             * @member {"nullValue"|"numberValue"|"stringValue"|"boolValue"|"structValue"|"listValue"|undefined} kind
+             * @memberof google.protobuf.Value
+             * @instance
+             */
+            Object.defineProperty(Value.prototype, "kind", {
+                get: $util.oneOfGetter($oneOfFields = ["nullValue", "numberValue", "stringValue", "boolValue", "structValue", "listValue"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new Value instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.IValue=} [properties] Properties to set
+             * @returns {google.protobuf.Value} Value instance
+             */
+            Value.create = function create(properties) {
+                return new Value(properties);
+            };
+
+            /**
+             * Encodes the specified Value message. Does not implicitly {@link google.protobuf.Value.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.IValue} m Value message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Value.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.nullValue != null && Object.hasOwnProperty.call(m, "nullValue"))
+                    w.uint32(8).int32(m.nullValue);
+                if (m.numberValue != null && Object.hasOwnProperty.call(m, "numberValue"))
+                    w.uint32(17).double(m.numberValue);
+                if (m.stringValue != null && Object.hasOwnProperty.call(m, "stringValue"))
+                    w.uint32(26).string(m.stringValue);
+                if (m.boolValue != null && Object.hasOwnProperty.call(m, "boolValue"))
+                    w.uint32(32).bool(m.boolValue);
+                if (m.structValue != null && Object.hasOwnProperty.call(m, "structValue"))
+                    $root.google.protobuf.Struct.encode(m.structValue, w.uint32(42).fork(), q + 1).ldelim();
+                if (m.listValue != null && Object.hasOwnProperty.call(m, "listValue"))
+                    $root.google.protobuf.ListValue.encode(m.listValue, w.uint32(50).fork(), q + 1).ldelim();
+                return w;
+            };
+
+            /**
+             * Encodes the specified Value message, length delimited. Does not implicitly {@link google.protobuf.Value.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.IValue} message Value message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Value.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a Value message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {google.protobuf.Value} Value
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Value.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.google.protobuf.Value();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            m.nullValue = r.int32();
+                            break;
+                        }
+                    case 2: {
+                            m.numberValue = r.double();
+                            break;
+                        }
+                    case 3: {
+                            m.stringValue = r.string();
+                            break;
+                        }
+                    case 4: {
+                            m.boolValue = r.bool();
+                            break;
+                        }
+                    case 5: {
+                            m.structValue = $root.google.protobuf.Struct.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    case 6: {
+                            m.listValue = $root.google.protobuf.ListValue.decode(r, r.uint32(), undefined, n + 1);
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Decodes a Value message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {google.protobuf.Value} Value
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Value.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a Value message.
+             * @function verify
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            Value.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                var p = {};
+                if (m.nullValue != null && Object.hasOwnProperty.call(m, "nullValue")) {
+                    p.kind = 1;
+                    switch (m.nullValue) {
+                    default:
+                        return "nullValue: enum value expected";
+                    case 0:
+                        break;
+                    }
+                }
+                if (m.numberValue != null && Object.hasOwnProperty.call(m, "numberValue")) {
+                    if (p.kind === 1)
+                        return "kind: multiple values";
+                    p.kind = 1;
+                    if (typeof m.numberValue !== "number")
+                        return "numberValue: number expected";
+                }
+                if (m.stringValue != null && Object.hasOwnProperty.call(m, "stringValue")) {
+                    if (p.kind === 1)
+                        return "kind: multiple values";
+                    p.kind = 1;
+                    if (!$util.isString(m.stringValue))
+                        return "stringValue: string expected";
+                }
+                if (m.boolValue != null && Object.hasOwnProperty.call(m, "boolValue")) {
+                    if (p.kind === 1)
+                        return "kind: multiple values";
+                    p.kind = 1;
+                    if (typeof m.boolValue !== "boolean")
+                        return "boolValue: boolean expected";
+                }
+                if (m.structValue != null && Object.hasOwnProperty.call(m, "structValue")) {
+                    if (p.kind === 1)
+                        return "kind: multiple values";
+                    p.kind = 1;
+                    {
+                        var e = $root.google.protobuf.Struct.verify(m.structValue, n + 1);
+                        if (e)
+                            return "structValue." + e;
+                    }
+                }
+                if (m.listValue != null && Object.hasOwnProperty.call(m, "listValue")) {
+                    if (p.kind === 1)
+                        return "kind: multiple values";
+                    p.kind = 1;
+                    {
+                        var e = $root.google.protobuf.ListValue.verify(m.listValue, n + 1);
+                        if (e)
+                            return "listValue." + e;
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a Value message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {google.protobuf.Value} Value
+             */
+            Value.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.google.protobuf.Value)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".google.protobuf.Value: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.google.protobuf.Value();
+                switch (d.nullValue) {
+                default:
+                    if (typeof d.nullValue === "number") {
+                        m.nullValue = d.nullValue;
+                        break;
+                    }
+                    break;
+                case "NULL_VALUE":
+                case 0:
+                    m.nullValue = 0;
+                    break;
+                }
+                if (d.numberValue != null) {
+                    m.numberValue = Number(d.numberValue);
+                }
+                if (d.stringValue != null) {
+                    m.stringValue = String(d.stringValue);
+                }
+                if (d.boolValue != null) {
+                    m.boolValue = Boolean(d.boolValue);
+                }
+                if (d.structValue != null) {
+                    if (!$util.isObject(d.structValue))
+                        throw TypeError(".google.protobuf.Value.structValue: object expected");
+                    m.structValue = $root.google.protobuf.Struct.fromObject(d.structValue, n + 1);
+                }
+                if (d.listValue != null) {
+                    if (!$util.isObject(d.listValue))
+                        throw TypeError(".google.protobuf.Value.listValue: object expected");
+                    m.listValue = $root.google.protobuf.ListValue.fromObject(d.listValue, n + 1);
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a Value message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {google.protobuf.Value} m Value
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Value.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (m.nullValue != null && Object.hasOwnProperty.call(m, "nullValue")) {
+                    d.nullValue = o.enums === String ? $root.google.protobuf.NullValue[m.nullValue] === undefined ? m.nullValue : $root.google.protobuf.NullValue[m.nullValue] : m.nullValue;
+                    if (o.oneofs)
+                        d.kind = "nullValue";
+                }
+                if (m.numberValue != null && Object.hasOwnProperty.call(m, "numberValue")) {
+                    d.numberValue = o.json && !isFinite(m.numberValue) ? String(m.numberValue) : m.numberValue;
+                    if (o.oneofs)
+                        d.kind = "numberValue";
+                }
+                if (m.stringValue != null && Object.hasOwnProperty.call(m, "stringValue")) {
+                    d.stringValue = m.stringValue;
+                    if (o.oneofs)
+                        d.kind = "stringValue";
+                }
+                if (m.boolValue != null && Object.hasOwnProperty.call(m, "boolValue")) {
+                    d.boolValue = m.boolValue;
+                    if (o.oneofs)
+                        d.kind = "boolValue";
+                }
+                if (m.structValue != null && Object.hasOwnProperty.call(m, "structValue")) {
+                    d.structValue = $root.google.protobuf.Struct.toObject(m.structValue, o, q + 1);
+                    if (o.oneofs)
+                        d.kind = "structValue";
+                }
+                if (m.listValue != null && Object.hasOwnProperty.call(m, "listValue")) {
+                    d.listValue = $root.google.protobuf.ListValue.toObject(m.listValue, o, q + 1);
+                    if (o.oneofs)
+                        d.kind = "listValue";
+                }
+                return d;
+            };
+
+            /**
+             * Converts this Value to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.Value
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Value.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for Value
+             * @function getTypeUrl
+             * @memberof google.protobuf.Value
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            Value.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/google.protobuf.Value";
+            };
+
+            return Value;
+        })();
+
+        /**
+         * NullValue enum.
+         * @name google.protobuf.NullValue
+         * @enum {number}
+         * @property {number} NULL_VALUE=0 NULL_VALUE value
+         */
+        protobuf.NullValue = (function() {
+            const valuesById = {}, values = Object.create(valuesById);
+            values[valuesById[0] = "NULL_VALUE"] = 0;
+            return values;
+        })();
+
+        protobuf.ListValue = (function() {
+
+            /**
+             * Properties of a ListValue.
+             * @memberof google.protobuf
+             * @interface IListValue
+             * @property {Array.<google.protobuf.IValue>|null} [values] ListValue values
+             */
+
+            /**
+             * Constructs a new ListValue.
+             * @memberof google.protobuf
+             * @classdesc Represents a ListValue.
+             * @implements IListValue
+             * @constructor
+             * @param {google.protobuf.IListValue=} [p] Properties to set
+             */
+            function ListValue(p) {
+                this.values = [];
+                if (p)
+                    for (var ks = Object.keys(p), i = 0; i < ks.length; ++i)
+                        if (p[ks[i]] != null && ks[i] !== "__proto__")
+                            this[ks[i]] = p[ks[i]];
+            }
+
+            /**
+             * ListValue values.
+             * @member {Array.<google.protobuf.IValue>} values
+             * @memberof google.protobuf.ListValue
+             * @instance
+             */
+            ListValue.prototype.values = $util.emptyArray;
+
+            /**
+             * Creates a new ListValue instance using the specified properties.
+             * @function create
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.IListValue=} [properties] Properties to set
+             * @returns {google.protobuf.ListValue} ListValue instance
+             */
+            ListValue.create = function create(properties) {
+                return new ListValue(properties);
+            };
+
+            /**
+             * Encodes the specified ListValue message. Does not implicitly {@link google.protobuf.ListValue.verify|verify} messages.
+             * @function encode
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.IListValue} m ListValue message or plain object to encode
+             * @param {$protobuf.Writer} [w] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListValue.encode = function encode(m, w, q) {
+                if (!w)
+                    w = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (m.values != null && m.values.length) {
+                    for (var i = 0; i < m.values.length; ++i)
+                        $root.google.protobuf.Value.encode(m.values[i], w.uint32(10).fork(), q + 1).ldelim();
+                }
+                return w;
+            };
+
+            /**
+             * Encodes the specified ListValue message, length delimited. Does not implicitly {@link google.protobuf.ListValue.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.IListValue} message ListValue message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListValue.encodeDelimited = function encodeDelimited(message, writer) {
+                return this.encode(message, writer && writer.len ? writer.fork() : writer).ldelim();
+            };
+
+            /**
+             * Decodes a ListValue message from the specified reader or buffer.
+             * @function decode
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} r Reader or buffer to decode from
+             * @param {number} [l] Message length if known beforehand
+             * @returns {google.protobuf.ListValue} ListValue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListValue.decode = function decode(r, l, e, n) {
+                if (!(r instanceof $Reader))
+                    r = $Reader.create(r);
+                if (n === undefined)
+                    n = 0;
+                if (n > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var c, m;
+                if (l === undefined)
+                    c = r.len;
+                else {
+                    c = r.pos + l;
+                    if (c > r.len)
+                        throw RangeError("index out of range");
+                    l = r.len;
+                    r.len = c;
+                }
+                m = new $root.google.protobuf.ListValue();
+                while (r.pos < c) {
+                    var t = r.uint32();
+                    if (t === e)
+                        break;
+                    switch (t >>> 3) {
+                    case 1: {
+                            if (!(m.values && m.values.length))
+                                m.values = [];
+                            m.values.push($root.google.protobuf.Value.decode(r, r.uint32(), undefined, n + 1));
+                            break;
+                        }
+                    default:
+                        r.skipType(t & 7, n);
+                        break;
+                    }
+                }
+                if (l !== undefined) {
+                    if (r.pos !== c)
+                        throw RangeError("index out of range");
+                    r.len = l;
+                }
+                return m;
+            };
+
+            /**
+             * Decodes a ListValue message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {google.protobuf.ListValue} ListValue
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListValue.decodeDelimited = function decodeDelimited(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.uint32());
+            };
+
+            /**
+             * Verifies a ListValue message.
+             * @function verify
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {Object.<string,*>} m Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            ListValue.verify = function verify(m, n) {
+                if (typeof m !== "object" || m === null)
+                    return "object expected";
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    return "maximum nesting depth exceeded";
+                if (m.values != null && Object.hasOwnProperty.call(m, "values")) {
+                    if (!Array.isArray(m.values))
+                        return "values: array expected";
+                    for (var i = 0; i < m.values.length; ++i) {
+                        {
+                            var e = $root.google.protobuf.Value.verify(m.values[i], n + 1);
+                            if (e)
+                                return "values." + e;
+                        }
+                    }
+                }
+                return null;
+            };
+
+            /**
+             * Creates a ListValue message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {Object.<string,*>} d Plain object
+             * @returns {google.protobuf.ListValue} ListValue
+             */
+            ListValue.fromObject = function fromObject(d, n) {
+                if (d instanceof $root.google.protobuf.ListValue)
+                    return d;
+                if (!$util.isObject(d))
+                    throw TypeError(".google.protobuf.ListValue: object expected");
+                if (n === undefined)
+                    n = 0;
+                if (n > $util.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var m = new $root.google.protobuf.ListValue();
+                if (d.values) {
+                    if (!Array.isArray(d.values))
+                        throw TypeError(".google.protobuf.ListValue.values: array expected");
+                    m.values = [];
+                    for (var i = 0; i < d.values.length; ++i) {
+                        if (!$util.isObject(d.values[i]))
+                            throw TypeError(".google.protobuf.ListValue.values: object expected");
+                        m.values[i] = $root.google.protobuf.Value.fromObject(d.values[i], n + 1);
+                    }
+                }
+                return m;
+            };
+
+            /**
+             * Creates a plain object from a ListValue message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {google.protobuf.ListValue} m ListValue
+             * @param {$protobuf.IConversionOptions} [o] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ListValue.toObject = function toObject(m, o, q) {
+                if (!o)
+                    o = {};
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                var d = {};
+                if (o.arrays || o.defaults) {
+                    d.values = [];
+                }
+                if (m.values && m.values.length) {
+                    d.values = [];
+                    for (var j = 0; j < m.values.length; ++j) {
+                        d.values[j] = $root.google.protobuf.Value.toObject(m.values[j], o, q + 1);
+                    }
+                }
+                return d;
+            };
+
+            /**
+             * Converts this ListValue to JSON.
+             * @function toJSON
+             * @memberof google.protobuf.ListValue
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ListValue.prototype.toJSON = function toJSON() {
+                return this.constructor.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the default type url for ListValue
+             * @function getTypeUrl
+             * @memberof google.protobuf.ListValue
+             * @static
+             * @param {string} [typeUrlPrefix] your custom typeUrlPrefix(default "type.googleapis.com")
+             * @returns {string} The default type url
+             */
+            ListValue.getTypeUrl = function getTypeUrl(typeUrlPrefix) {
+                if (typeUrlPrefix === undefined) {
+                    typeUrlPrefix = "type.googleapis.com";
+                }
+                return typeUrlPrefix + "/google.protobuf.ListValue";
+            };
+
+            return ListValue;
+        })();
 
         protobuf.Empty = (function() {
 
