@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { embeddedRootsForSite, type AgentConfig } from './config/index.js';
 import { createHttpBackendClient, createLocalSource, type BackendClient } from './backend/index.js';
 import { RemoteConfigService, StateStore, createServiceMetrics } from './service/index.js';
-import { buildHttpApp } from './http/index.js';
+import { buildHttpApp, httpListenOptions } from './http/index.js';
 import { startGrpcServer } from './grpc/index.js';
 import { RC_AGENT_VERSION, UPSTREAM_AGENT_VERSION } from './version.js';
 
@@ -104,7 +104,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         },
       },
     });
-    const httpUrl = await app.listen({ host: config.bindHost, port: config.httpPort });
+    const httpUrl = await app.listen(httpListenOptions(config.bindHost, config.httpPort));
     stops.push(() => closeWithin(app.close(), config.stopTimeoutMs));
     const url = new URL(httpUrl);
     announce(`listening http http://${config.bindHost}:${url.port}`);
