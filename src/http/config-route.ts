@@ -8,6 +8,7 @@ import { encodeClientGetConfigsResponse } from './encode-response.js';
 import { TEXT_PLAIN, toHttpFailure } from './error-handler.js';
 import { normalizeService, normalizeTag } from './normalize.js';
 import { readRawBody } from './read-body.js';
+import { DecodedRequestCache } from './request-cache.js';
 
 export interface RequestDoneInfo {
   /** `OK`, a ServiceErrorCode, a decode/body error code or `INTERNAL` */
@@ -23,6 +24,8 @@ export interface ConfigRouteOptions {
   readonly onRequestDone?: (info: RequestDoneInfo) => void;
   readonly monotonicNowMs: () => number;
   readonly logError: (message: string, err: unknown) => void;
+  /** decoded requests by body (tracers repeat their body until their state changes); 0 turns it off */
+  readonly requestCacheBytes?: number;
 }
 
 /**
@@ -81,16 +84,15 @@ export function createConfigHandler(
   opts: ConfigRouteOptions,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | string> {
   const { service, bodyLimitBytes, containerTags, onRequestDone, monotonicNowMs, logError } = opts;
+  const cache = opts.requestCacheBytes === 0 ? undefined : new DecodedRequestCache(opts.requestCacheBytes);
 
   // §3.2 step 2: normalise the tracer's service and env, append the container tags
-  const adjustTracer = (request: IClientGetConfigsRequest, headers: IncomingHttpHeaders): void => {
+  const adjustTracer = (request: IClientGetConfigsRequest, containerId: string): void => {
     const tracer = request.client?.clientTracer;
     if (!tracer) return;
     tracer.service = normalizeService(tracer.service ?? '', tracer.language ?? '');
     tracer.env = normalizeTag(tracer.env ?? '');
-    if (containerTags === undefined) return;
-    const containerId = containerIdFromHeaders(headers);
-    if (containerId === '') return;
+    if (containerTags === undefined || containerId === '') return;
     let tags: string[] = [];
     try {
       tags = containerTags(containerId);
@@ -105,8 +107,15 @@ export function createConfigHandler(
     let code = 'OK';
     try {
       const body = Buffer.isBuffer(request.body) ? request.body : await readRawBody(request.raw, bodyLimitBytes);
-      const decoded = decodeClientGetConfigsRequest(body);
-      adjustTracer(decoded, request.headers);
+      // container tags come from the tagger and may change: such requests are not cached
+      const containerId = containerTags === undefined ? '' : containerIdFromHeaders(request.headers);
+      const key = cache !== undefined && containerId === '' ? cache.keyOf(body) : undefined;
+      let decoded = key === undefined ? undefined : cache?.get(key);
+      if (decoded === undefined) {
+        decoded = decodeClientGetConfigsRequest(body);
+        adjustTracer(decoded, containerId);
+        if (key !== undefined) cache?.set(key, decoded);
+      }
       const ctx = new HttpRequestContext(reply.raw);
       let response;
       try {
