@@ -462,7 +462,7 @@ t.test('a repeated body is decoded once: the service gets the same frozen reques
   await post({ 'datadog-container-id': 'c1' });
   t.not(service.calls[3]!.request, first);
   t.not(service.calls[4]!.request, service.calls[3]!.request);
-  t.match(service.calls[4]!.request.client!.clientTracer!.tags, ['container:c1']);
+  t.equal(service.calls[4]!.request.client!.clientTracer!.tags!.at(-1), 'container:c1');
   t.notOk(Object.isFrozen(service.calls[4]!.request), 'not cached, not frozen');
   // a failing body is not cached: the same error each time
   for (let i = 0; i < 2; i++) t.equal((await post({}, '{"client":{"id":1}}')).statusCode, 400);
