@@ -23,6 +23,7 @@ import {
   expectedPaths,
   pinSelf,
   planCpus,
+  readProcSample,
   startAgentProcess,
   startBenchBackend,
   stopChild,
@@ -114,7 +115,7 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     // Rounds alternate agent and static runs on the same core, so drifting background load hits both alike; the
     // best round of each counts (other work on the machine only ever slows a run down).
     staticServer = await startStaticProcess({ repoRoot: opts.repoRoot, workDir, cpus: cpu.agentCpus, replies });
-    const rounds: Record<Variant, { agent: AgentLoadResult[]; static: LoadResult[] }> = {
+    const rounds: Record<Variant, { agent: AgentLoadResult[]; static: AgentLoadResult[] }> = {
       steady: { agent: [], static: [] },
       full: { agent: [], static: [] },
     };
@@ -134,12 +135,17 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
             path: CONFIG_PATH,
           }),
         );
+        const staticPid = staticServer.pid;
         rounds[variant].static.push(
-          await runLoad(
-            opts.repoRoot,
+          await measureWithCpu(
+            () => readProcSample(staticPid),
+            opts,
             `static http ${variant} ${round}/${opts.rounds}`,
-            { ...http, url: staticServer.url, path: `/${variant}${CONFIG_PATH}` },
-            opts.progress,
+            {
+              ...http,
+              url: staticServer.url,
+              path: `/${variant}${CONFIG_PATH}`,
+            },
           ),
         );
       }
@@ -192,11 +198,22 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     for (const variant of VARIANTS) {
       const a = best(rounds[variant].agent);
       const s = best(rounds[variant].static);
+      const cheapest = (runs: readonly AgentLoadResult[]): number | null => {
+        const us = runs.map((r) => r.cpuUsPerReply).filter((v): v is number => v !== null);
+        return us.length === 0 ? null : Math.min(...us);
+      };
+      const agentUs = cheapest(rounds[variant].agent);
+      const staticUs = cheapest(rounds[variant].static);
       http[variant] = {
         replyBytes: replies[variant].body.length,
         agent: a,
         static: s,
         ratio: s.requestsPerS > 0 ? Math.round((a.requestsPerS / s.requestsPerS) * 100) / 100 : 0,
+        cpu: {
+          agentUsPerReply: agentUs,
+          staticUsPerReply: staticUs,
+          ratio: agentUs === null || staticUs === null ? null : Math.round((staticUs / agentUs) * 100) / 100,
+        },
         rounds: rounds[variant],
       };
     }
@@ -255,26 +272,42 @@ async function capture(httpUrl: string, body: string): Promise<CapturedReply> {
   return { contentType: (Array.isArray(type) ? type[0] : type) ?? 'text/plain; charset=utf-8', body: bytes };
 }
 
-async function measureOnAgent(
+function measureOnAgent(
   agent: AgentProcess,
   opts: ThroughputOptions,
   label: string,
   data: LoadData,
 ): Promise<AgentLoadResult> {
-  // Agent CPU over the measured part only: sample once the warm-up is over.
+  return measureWithCpu(() => agent.sample(), opts, label, data);
+}
+
+/**
+ * One load run plus the server's CPU over its measured part (sampled once the warm-up is over): cores busy and CPU
+ * µs per reply. On a shared machine the µs per reply is the steadier figure: other work steals the server's core
+ * and lowers its req/s, but not the CPU one reply costs.
+ */
+async function measureWithCpu(
+  sample: () => { cpuSeconds: number } | undefined,
+  opts: ThroughputOptions,
+  label: string,
+  data: LoadData,
+): Promise<AgentLoadResult> {
   let before: { cpuSeconds: number; atMs: number } | undefined;
   const timer = setTimeout(() => {
-    const s = agent.sample();
+    const s = sample();
     if (s !== undefined) before = { cpuSeconds: s.cpuSeconds, atMs: Date.now() };
   }, data.warmupS * 1000);
   try {
     const result = await runLoad(opts.repoRoot, label, data, opts.progress);
-    const after = agent.sample();
-    const cores =
-      before === undefined || after === undefined
-        ? null
-        : Math.round(((after.cpuSeconds - before.cpuSeconds) / ((Date.now() - before.atMs) / 1000)) * 100) / 100;
-    return { ...result, agentCpuCores: cores };
+    const after = sample();
+    if (before === undefined || after === undefined) return { ...result, agentCpuCores: null, cpuUsPerReply: null };
+    const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const cores = cpuSeconds / ((Date.now() - before.atMs) / 1000);
+    return {
+      ...result,
+      agentCpuCores: Math.round(cores * 100) / 100,
+      cpuUsPerReply: result.requestsPerS > 0 ? Math.round((cores / result.requestsPerS) * 1e7) / 10 : null,
+    };
   } finally {
     clearTimeout(timer);
   }
