@@ -26,8 +26,9 @@ const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 const UNSIGNED_LITERAL = /^\d+$/;
 const SIGNED_LITERAL = /^-?\d+$/;
-// a number literal with a fraction or an exponent in value position (inside a string only costs the slow path)
-const NON_INTEGER_LITERAL = /[:[,]\s*-?\d+[.eE]/;
+// a number literal with a fraction or an exponent after a key or in an array; `"version:1.0.0"` in a tag does not
+// match (a string that does, e.g. `"a\":1.5"` or `"a,1.5"`, only costs the slow path)
+const NON_INTEGER_LITERAL = /(?:"\s*:|[[,])\s*-?\d+[.eE]/;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 // a \uD800–\uDFFF escape may leave a lone surrogate, which Go decodes as U+FFFD

@@ -391,6 +391,14 @@ t.test('numbers are judged on their literal, as Go does', (t) => {
     decodeError('{"client":{"capabilities":[1,2e0]}}').message,
     'json: cannot unmarshal number 2e0 into Go struct field Client.client.capabilities of type uint8',
   );
+  // whitespace around the colon or inside the array does not hide a literal
+  t.match(decodeError('{"client":{"state":{"root_version" : 1.0}}}').message, /number 1\.0 into/);
+  t.match(decodeError('{"client":{"capabilities":[ 1 , 2.0 ]}}').message, /number 2\.0 into/);
+  t.equal(
+    decodeClientGetConfigsRequest('{"client":{"client_tracer":{"tags":["version:1.0.0"]}}}').client!.clientTracer!
+      .tags![0],
+    'version:1.0.0',
+  );
   // a fraction inside a string only takes the slow path: same result
   const body = '{"client":{"id":"a:1.5","state":{"root_version":3},"client_tracer":{"tags":["v:2e5"]}}}';
   t.same(decodeClientGetConfigsRequest(body), {
