@@ -24,8 +24,8 @@ export interface ConfigRouteOptions {
   readonly onRequestDone?: (info: RequestDoneInfo) => void;
   readonly monotonicNowMs: () => number;
   readonly logError: (message: string, err: unknown) => void;
-  /** decoded requests by body (tracers repeat their body until their state changes); 0 turns it off */
-  readonly requestCacheBytes?: number;
+  /** decoded requests kept by body (tracers repeat their body until their state changes); 0 turns it off */
+  readonly requestCacheEntries?: number;
 }
 
 /**
@@ -84,7 +84,7 @@ export function createConfigHandler(
   opts: ConfigRouteOptions,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | string> {
   const { service, bodyLimitBytes, containerTags, onRequestDone, monotonicNowMs, logError } = opts;
-  const cache = opts.requestCacheBytes === 0 ? undefined : new DecodedRequestCache(opts.requestCacheBytes);
+  const cache = opts.requestCacheEntries === 0 ? undefined : new DecodedRequestCache(opts.requestCacheEntries);
 
   // §3.2 step 2: normalise the tracer's service and env, append the container tags
   const adjustTracer = (request: IClientGetConfigsRequest, containerId: string): void => {

@@ -468,9 +468,9 @@ t.test('a repeated body is decoded once: the service gets the same frozen reques
   for (let i = 0; i < 2; i++) t.equal((await post({}, '{"client":{"id":1}}')).statusCode, 400);
 });
 
-t.test('requestCacheBytes 0 turns the cache off', async (t) => {
+t.test('requestCacheEntries 0 turns the cache off', async (t) => {
   const service = new FakeService();
-  const a = app(service, { requestCacheBytes: 0 });
+  const a = app(service, { requestCacheEntries: 0 });
   t.teardown(() => a.close());
   for (let i = 0; i < 2; i++) await a.inject({ method: 'POST', url: '/v0.7/config', payload: LITERAL_REQUEST });
   t.not(service.calls[0]!.request, service.calls[1]!.request);
