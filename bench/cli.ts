@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { TRACER_PRODUCTS } from './common/index.js';
+import { TRACER_PRODUCTS, outputSummary } from './common/index.js';
 import { BenchError } from './error.js';
 import { runHerd, type HerdScenarioSpec } from './herd/index.js';
 import { formatMs, textTable } from './report/index.js';
@@ -233,10 +233,7 @@ program
       cpuProf: o.cpuProf === true,
       ...(o.agentEnv === undefined ? {} : { agentEnv: o.agentEnv }),
     });
-    process.stdout.write(`${throughputSummaryTable(out.results)}\n`);
-    process.stdout.write(
-      `cpu: ${out.results.cpu.description}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`,
-    );
+    process.stdout.write(`${throughputSummaryTable(out.results)}\n${outputSummary(out.results.cpu.description, out)}`);
     if (out.results.cpuProfile !== null) process.stdout.write(`agent CPU profile: ${out.results.cpuProfile}\n`);
   });
 
@@ -279,10 +276,7 @@ program
       pin: o.pin,
       progress: o.progress && process.stderr.isTTY === true,
     });
-    process.stdout.write(`${soakSummaryTable(out.results)}\n`);
-    process.stdout.write(
-      `cpu: ${out.results.cpu.description}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`,
-    );
+    process.stdout.write(`${soakSummaryTable(out.results)}\n${outputSummary(out.results.cpu.description, out)}`);
   });
 
 let interrupted = false;

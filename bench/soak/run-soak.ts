@@ -1,7 +1,7 @@
 // `rc-agent bench soak`: a long steady load on one agent — `--clients` distinct known tracers polling at
 // `--rate` per second in total — with the agent's RSS and heap sampled every `--sample-s` and plotted. The RSS
 // right after warm-up is the memory of that many tracked clients; the growth after warm-up shows leaks.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchError } from '../error.js';
@@ -15,6 +15,8 @@ import {
   parsePromText,
   pinSelf,
   planCpus,
+  requireAtLeast,
+  writeBenchOutput,
   readProcSample,
   startAgentProcess,
   startBenchBackend,
@@ -35,9 +37,7 @@ export interface SoakRunOutput {
 }
 
 export function validateSoakOptions(opts: SoakOptions): void {
-  const atLeast = (name: string, v: number, min: number): void => {
-    if (!Number.isFinite(v) || v < min) throw new BenchError('INVALID_OPTION', `${name} must be ≥ ${min}, got ${v}`);
-  };
+  const atLeast = requireAtLeast;
   atLeast('clients', opts.clients, 1);
   atLeast('rate', opts.ratePerS, 1);
   atLeast('connections', opts.connections, 1);
@@ -177,15 +177,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRunOutput> {
         rssOk: opts.clients >= 10_000 ? rssAfterWarmupBytes <= SOAK_MAX_RSS_BYTES_10K_CLIENTS : null,
       },
     };
-    const resultsPath = join(opts.outDir, 'results.json');
-    const reportPath = join(opts.outDir, 'report.html');
-    try {
-      writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-      writeFileSync(reportPath, await renderSoakReport(results));
-    } catch (err) {
-      throw new BenchError('REPORT', `cannot write the soak results to ${opts.outDir}`, { cause: err });
-    }
-    return { results, resultsPath, reportPath };
+    const paths = await writeBenchOutput(opts.outDir, 'soak', results, () => renderSoakReport(results));
+    return { results, ...paths };
   } finally {
     await agent?.stop();
     await backend?.close();

@@ -2,16 +2,7 @@
 // (a) the agent and (b) a fastify route answering the same bytes from memory — the HTTP stack's limit — plus
 // ClientGetConfigs over gRPC. Servers run as child processes on the agent's core, load in worker threads elsewhere.
 import { fork } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -23,6 +14,8 @@ import {
   expectedPaths,
   pinSelf,
   planCpus,
+  requireAtLeast,
+  writeBenchOutput,
   readProcSample,
   startAgentProcess,
   startBenchBackend,
@@ -55,9 +48,7 @@ export interface ThroughputRunOutput {
 const CONFIG_PATH = '/v0.7/config';
 
 export function validateThroughputOptions(opts: ThroughputOptions): void {
-  const atLeast = (name: string, v: number, min: number): void => {
-    if (!Number.isFinite(v) || v < min) throw new BenchError('INVALID_OPTION', `${name} must be ≥ ${min}, got ${v}`);
-  };
+  const atLeast = requireAtLeast;
   atLeast('clients', opts.clients, 1);
   atLeast('connections', opts.connections, 1);
   atLeast('duration-s', opts.durationS, 1);
@@ -241,15 +232,8 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
       cpuProfile,
       profile,
     };
-    const resultsPath = join(opts.outDir, 'results.json');
-    const reportPath = join(opts.outDir, 'report.html');
-    try {
-      writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-      writeFileSync(reportPath, await renderThroughputReport(results));
-    } catch (err) {
-      throw new BenchError('REPORT', `cannot write the throughput results to ${opts.outDir}`, { cause: err });
-    }
-    return { results, resultsPath, reportPath };
+    const paths = await writeBenchOutput(opts.outDir, 'throughput', results, () => renderThroughputReport(results));
+    return { results, ...paths };
   } finally {
     await staticServer?.stop();
     await agent?.stop();
