@@ -5,6 +5,9 @@
 // Numbers: Go decides on the literal (`1.0` and `1E2` are not integers to it) and reads 64-bit integers exactly.
 // JSON.parse loses both, so a body holding a fraction or exponent literal, or a 64-bit field beyond 2^53, or any
 // number Go would reject, is parsed again keeping each number's literal (rare: tracers send small integers).
+// An integer beyond 2^53 is a `Long` (protobufjs encodes it exactly, upstream and over gRPC) although the generated
+// types say `number`: the service reads these fields through Number(), and NaN equals no version, as no snapshot
+// version that large exists for Go either.
 import Long from 'long';
 import type { IClientGetConfigsRequest } from '../proto/index.js';
 import { JsonDecodeError } from './error.js';

@@ -19,6 +19,6 @@ t.test('a frozen reply is encoded once and reused; others every time', (t) => {
   t.same([...first], [...open], 'same bytes as the uncached encoding');
   const decoded = pb.ClientGetConfigsResponse.decode(first);
   t.equal(decoded.clientConfigs[0], 'datadog/2/FFE_FLAGS/a/config');
-  t.equal(Buffer.from(decoded.targetFiles[0]!.raw).toString(), '{"x":1}');
+  t.equal(Buffer.from(decoded.targetFiles[0]!.raw!).toString(), '{"x":1}');
   t.end();
 });

@@ -40,7 +40,7 @@ t.test('repeated bodies and 64-bit versions beyond 2^53 through the real service
   const active = h.service.getConfigState().activeClients ?? [];
   const client = active.find((c) => c.id === 'exact-client');
   t.ok(client, 'tracked');
-  t.equal(String((client!.state!.targetsVersion as Long).toString()), '18446744073709551615');
-  t.equal(String((client!.state!.configStates![0]!.version as Long).toString()), '9007199254740993');
+  t.equal(String((client!.state!.targetsVersion as unknown as Long).toString()), '18446744073709551615');
+  t.equal(String((client!.state!.configStates![0]!.version as unknown as Long).toString()), '9007199254740993');
   t.equal(client!.clientTracer!.service, 'checkout', 'normalised once, before caching');
 });

@@ -33,7 +33,7 @@ t.test('entries are deep-frozen, byte arrays left alone', (t) => {
   t.ok(Object.isFrozen(request.client.products));
   t.ok(Object.isFrozen(request.client.state));
   t.throws(() => {
-    (request.client.products).push('B');
+    request.client.products.push('B');
   });
   t.equal(request.client.capabilities[0], 1);
   t.end();
