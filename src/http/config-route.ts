@@ -21,6 +21,8 @@ export interface ConfigRouteOptions {
   readonly service: RcService;
   readonly bodyLimitBytes: number;
   readonly containerTags?: (containerId: string) => string[];
+  /** the caller's container ID; containerIdFromHeaders by default */
+  readonly containerId?: (headers: IncomingHttpHeaders) => string;
   readonly onRequestDone?: (info: RequestDoneInfo) => void;
   readonly monotonicNowMs: () => number;
   readonly logError: (message: string, err: unknown) => void;
@@ -86,20 +88,43 @@ export function createConfigHandler(
   const { service, bodyLimitBytes, containerTags, onRequestDone, monotonicNowMs, logError } = opts;
   const cache = opts.requestCacheEntries === 0 ? undefined : new DecodedRequestCache(opts.requestCacheEntries);
 
-  // §3.2 step 2: normalise the tracer's service and env, append the container tags
-  const adjustTracer = (request: IClientGetConfigsRequest, containerId: string): void => {
+  const containerIdOf = opts.containerId ?? containerIdFromHeaders;
+
+  // §3.2 step 2: normalise the tracer's service and env (once per body: the result is cached)
+  const normalizeTracer = (request: IClientGetConfigsRequest): void => {
     const tracer = request.client?.clientTracer;
     if (!tracer) return;
     tracer.service = normalizeService(tracer.service ?? '', tracer.language ?? '');
     tracer.env = normalizeTag(tracer.env ?? '');
-    if (containerTags === undefined || containerId === '') return;
+  };
+
+  // ... and append the container tags: per request (the tagger's answer may change), on a copy of the shared request
+  const withContainerTags = (
+    request: IClientGetConfigsRequest,
+    headers: IncomingHttpHeaders,
+  ): IClientGetConfigsRequest => {
+    const client = request.client;
+    const tracer = client?.clientTracer;
+    if (containerTags === undefined || !client || !tracer) return request;
+    const containerId = containerIdOf(headers);
+    if (containerId === '') return request;
     let tags: string[] = [];
     try {
       tags = containerTags(containerId);
     } catch (err) {
       logError('failed getting container tags', err);
     }
-    if (tags.length > 0) tracer.tags = [...(tracer.tags ?? []), ...tags];
+    if (tags.length === 0) return request;
+    return { ...request, client: { ...client, clientTracer: { ...tracer, tags: [...(tracer.tags ?? []), ...tags] } } };
+  };
+
+  const decode = (body: Buffer): IClientGetConfigsRequest => {
+    const key = cache?.keyOf(body);
+    const hit = key === undefined ? undefined : cache?.get(key);
+    if (hit !== undefined) return hit;
+    const decoded = decodeClientGetConfigsRequest(body);
+    normalizeTracer(decoded);
+    return key === undefined || cache === undefined ? decoded : cache.set(key, decoded);
   };
 
   return async (request, reply) => {
@@ -108,15 +133,7 @@ export function createConfigHandler(
     let code = 'OK';
     try {
       const body = Buffer.isBuffer(request.body) ? request.body : await readRawBody(request.raw, bodyLimitBytes);
-      // container tags come from the tagger and may change: such requests are not cached
-      const containerId = containerTags === undefined ? '' : containerIdFromHeaders(request.headers);
-      const key = cache !== undefined && containerId === '' ? cache.keyOf(body) : undefined;
-      let decoded = key === undefined ? undefined : cache?.get(key);
-      if (decoded === undefined) {
-        decoded = decodeClientGetConfigsRequest(body);
-        adjustTracer(decoded, containerId);
-        if (key !== undefined) cache?.set(key, decoded);
-      }
+      const decoded = withContainerTags(decode(body), request.headers);
       const ctx = new HttpRequestContext(reply.raw);
       let response;
       try {
