@@ -1,9 +1,9 @@
-// `rc-agent bench …` (bin/rc-agent dispatches here, so src/ never imports bench/): `herd` and `throughput`.
+// `rc-agent bench …` (bin/rc-agent dispatches here, so src/ never imports bench/): `herd`, `throughput`, `soak`.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { TRACER_PRODUCTS } from './common/index.js';
+import { TRACER_PRODUCTS, outputSummary } from './common/index.js';
 import { BenchError } from './error.js';
 import {
   herdSummaryText,
@@ -14,6 +14,7 @@ import {
   type Population,
   type Timing,
 } from './herd/index.js';
+import { runSoak, soakSummaryTable } from './soak/index.js';
 import { runThroughput, throughputSummaryTable } from './throughput/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -225,11 +226,50 @@ program
       cpuProf: o.cpuProf === true,
       ...(o.agentEnv === undefined ? {} : { agentEnv: o.agentEnv }),
     });
-    process.stdout.write(`${throughputSummaryTable(out.results)}\n`);
-    process.stdout.write(
-      `cpu: ${out.results.cpu.description}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`,
-    );
+    process.stdout.write(`${throughputSummaryTable(out.results)}\n${outputSummary(out.results.cpu.description, out)}`);
     if (out.results.cpuProfile !== null) process.stdout.write(`agent CPU profile: ${out.results.cpuProfile}\n`);
+  });
+
+interface SoakCliOptions {
+  clients: number;
+  rate: number;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  sampleS: number;
+  out?: string;
+  pin: boolean;
+  progress: boolean;
+  repoRoot: string;
+}
+
+program
+  .command('soak')
+  .description('a long steady poll load on one agent: RSS and heap sampled and plotted, growth after warm-up')
+  .option('--clients <n>', 'distinct known tracer clients (tracked by the agent)', integer(1, 100_000), 10_000)
+  .option('--rate <n>', 'steady polls per second in total (open loop)', integer(1, 100_000), 2000)
+  .option('--connections <n>', 'HTTP connections of the load generator', integer(1, 10_000), 32)
+  .option('--duration-s <s>', 'seconds of load', integer(1, 86_400), 600)
+  .option('--warmup-s <s>', 'seconds before growth is measured', integer(0, 86_400), 60)
+  .option('--sample-s <s>', 'seconds between samples of RSS and heap', integer(1, 3600), 10)
+  .option('--out <dir>', 'results directory (default bench/results/soak-<time>)')
+  .option('--no-pin', 'do not pin the agent and the load to separate cores')
+  .option('--no-progress', 'no progress bar')
+  .addOption(new Option('--repo-root <dir>', 'checkout whose bin/rc-agent runs').default(REPO_ROOT).hideHelp())
+  .action(async (o: SoakCliOptions) => {
+    const out = await runSoak({
+      repoRoot: resolve(o.repoRoot),
+      outDir: resolve(o.out ?? join(REPO_ROOT, 'bench', 'results', `soak-${timestamp()}`)),
+      clients: o.clients,
+      ratePerS: o.rate,
+      connections: o.connections,
+      durationS: o.durationS,
+      warmupS: o.warmupS,
+      sampleS: o.sampleS,
+      pin: o.pin,
+      progress: o.progress && process.stderr.isTTY === true,
+    });
+    process.stdout.write(`${soakSummaryTable(out.results)}\n${outputSummary(out.results.cpu.description, out)}`);
   });
 
 let interrupted = false;

@@ -26,7 +26,7 @@ import {
   upstreamIdentityFromConfig,
   type RcService,
 } from './service/index.js';
-import { buildHttpApp, createContainerTagSource } from './http/index.js';
+import { buildHttpApp, createContainerTagSource, httpListenOptions } from './http/index.js';
 import { startGrpcServer } from './grpc/index.js';
 import { RC_AGENT_VERSION } from './version.js';
 
@@ -206,7 +206,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         },
       },
     });
-    const httpUrl = await app.listen({ host: config.bindHost, port: config.httpPort });
+    const httpUrl = await app.listen(httpListenOptions(config.bindHost, config.httpPort));
     stops.push(() => closeWithin(app.close(), config.stopTimeoutMs));
     const url = new URL(httpUrl);
     announce(`listening http http://${config.bindHost}:${url.port}`);

@@ -32,6 +32,7 @@ export {
   type HistogramQuantile,
 } from './prom-text.js';
 export { createProgress, type Progress } from './progress.js';
+export { writeBenchOutput, outputSummary, requireAtLeast, type BenchOutputPaths } from './output.js';
 export { collectRunInfo, type RunInfo } from './run-info.js';
 export { distribution, percentile, type Distribution } from './stats.js';
 export { startTsWorker, absoluteNowMs, tsxLoaderUrl } from './worker.js';

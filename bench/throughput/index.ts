@@ -2,7 +2,7 @@
 export { runThroughput, validateThroughputOptions, type ThroughputRunOutput } from './run-throughput.js';
 export { renderThroughputReport, throughputSummaryTable } from './throughput-report.js';
 export { summarizeCpuProfile, areaOf, type ProfileSummary, type ProfileEntry } from './cpu-profile-summary.js';
-export { withoutCache } from './client-pool.js';
+export { buildClientPool, withoutCache, type ClientPool } from './client-pool.js';
 export { VARIANTS } from './throughput-types.js';
 export type {
   ThroughputOptions,

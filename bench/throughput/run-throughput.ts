@@ -2,16 +2,7 @@
 // (a) the agent and (b) a fastify route answering the same bytes from memory — the HTTP stack's limit — plus
 // ClientGetConfigs over gRPC. Servers run as child processes on the agent's core, load in worker threads elsewhere.
 import { fork } from 'node:child_process';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -23,6 +14,9 @@ import {
   expectedPaths,
   pinSelf,
   planCpus,
+  requireAtLeast,
+  writeBenchOutput,
+  readProcSample,
   startAgentProcess,
   startBenchBackend,
   stopChild,
@@ -54,9 +48,7 @@ export interface ThroughputRunOutput {
 const CONFIG_PATH = '/v0.7/config';
 
 export function validateThroughputOptions(opts: ThroughputOptions): void {
-  const atLeast = (name: string, v: number, min: number): void => {
-    if (!Number.isFinite(v) || v < min) throw new BenchError('INVALID_OPTION', `${name} must be ≥ ${min}, got ${v}`);
-  };
+  const atLeast = requireAtLeast;
   atLeast('clients', opts.clients, 1);
   atLeast('connections', opts.connections, 1);
   atLeast('duration-s', opts.durationS, 1);
@@ -114,7 +106,7 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     // Rounds alternate agent and static runs on the same core, so drifting background load hits both alike; the
     // best round of each counts (other work on the machine only ever slows a run down).
     staticServer = await startStaticProcess({ repoRoot: opts.repoRoot, workDir, cpus: cpu.agentCpus, replies });
-    const rounds: Record<Variant, { agent: AgentLoadResult[]; static: LoadResult[] }> = {
+    const rounds: Record<Variant, { agent: AgentLoadResult[]; static: AgentLoadResult[] }> = {
       steady: { agent: [], static: [] },
       full: { agent: [], static: [] },
     };
@@ -134,12 +126,17 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
             path: CONFIG_PATH,
           }),
         );
+        const staticPid = staticServer.pid;
         rounds[variant].static.push(
-          await runLoad(
-            opts.repoRoot,
+          await measureWithCpu(
+            () => readProcSample(staticPid),
+            opts,
             `static http ${variant} ${round}/${opts.rounds}`,
-            { ...http, url: staticServer.url, path: `/${variant}${CONFIG_PATH}` },
-            opts.progress,
+            {
+              ...http,
+              url: staticServer.url,
+              path: `/${variant}${CONFIG_PATH}`,
+            },
           ),
         );
       }
@@ -192,11 +189,22 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     for (const variant of VARIANTS) {
       const a = best(rounds[variant].agent);
       const s = best(rounds[variant].static);
+      const cheapest = (runs: readonly AgentLoadResult[]): number | null => {
+        const us = runs.map((r) => r.cpuUsPerReply).filter((v): v is number => v !== null);
+        return us.length === 0 ? null : Math.min(...us);
+      };
+      const agentUs = cheapest(rounds[variant].agent);
+      const staticUs = cheapest(rounds[variant].static);
       http[variant] = {
         replyBytes: replies[variant].body.length,
         agent: a,
         static: s,
         ratio: s.requestsPerS > 0 ? Math.round((a.requestsPerS / s.requestsPerS) * 100) / 100 : 0,
+        cpu: {
+          agentUsPerReply: agentUs,
+          staticUsPerReply: staticUs,
+          ratio: agentUs === null || staticUs === null ? null : Math.round((staticUs / agentUs) * 100) / 100,
+        },
         rounds: rounds[variant],
       };
     }
@@ -224,15 +232,8 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
       cpuProfile,
       profile,
     };
-    const resultsPath = join(opts.outDir, 'results.json');
-    const reportPath = join(opts.outDir, 'report.html');
-    try {
-      writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-      writeFileSync(reportPath, await renderThroughputReport(results));
-    } catch (err) {
-      throw new BenchError('REPORT', `cannot write the throughput results to ${opts.outDir}`, { cause: err });
-    }
-    return { results, resultsPath, reportPath };
+    const paths = await writeBenchOutput(opts.outDir, 'throughput', results, () => renderThroughputReport(results));
+    return { results, ...paths };
   } finally {
     await staticServer?.stop();
     await agent?.stop();
@@ -255,26 +256,42 @@ async function capture(httpUrl: string, body: string): Promise<CapturedReply> {
   return { contentType: (Array.isArray(type) ? type[0] : type) ?? 'text/plain; charset=utf-8', body: bytes };
 }
 
-async function measureOnAgent(
+function measureOnAgent(
   agent: AgentProcess,
   opts: ThroughputOptions,
   label: string,
   data: LoadData,
 ): Promise<AgentLoadResult> {
-  // Agent CPU over the measured part only: sample once the warm-up is over.
+  return measureWithCpu(() => agent.sample(), opts, label, data);
+}
+
+/**
+ * One load run plus the server's CPU over its measured part (sampled once the warm-up is over): cores busy and CPU
+ * µs per reply. On a shared machine the µs per reply is the steadier figure: other work steals the server's core
+ * and lowers its req/s, but not the CPU one reply costs.
+ */
+async function measureWithCpu(
+  sample: () => { cpuSeconds: number } | undefined,
+  opts: ThroughputOptions,
+  label: string,
+  data: LoadData,
+): Promise<AgentLoadResult> {
   let before: { cpuSeconds: number; atMs: number } | undefined;
   const timer = setTimeout(() => {
-    const s = agent.sample();
+    const s = sample();
     if (s !== undefined) before = { cpuSeconds: s.cpuSeconds, atMs: Date.now() };
   }, data.warmupS * 1000);
   try {
     const result = await runLoad(opts.repoRoot, label, data, opts.progress);
-    const after = agent.sample();
-    const cores =
-      before === undefined || after === undefined
-        ? null
-        : Math.round(((after.cpuSeconds - before.cpuSeconds) / ((Date.now() - before.atMs) / 1000)) * 100) / 100;
-    return { ...result, agentCpuCores: cores };
+    const after = sample();
+    if (before === undefined || after === undefined) return { ...result, agentCpuCores: null, cpuUsPerReply: null };
+    const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const cores = cpuSeconds / ((Date.now() - before.atMs) / 1000);
+    return {
+      ...result,
+      agentCpuCores: Math.round(cores * 100) / 100,
+      cpuUsPerReply: result.requestsPerS > 0 ? Math.round((cores / result.requestsPerS) * 1e7) / 10 : null,
+    };
   } finally {
     clearTimeout(timer);
   }

@@ -14,6 +14,7 @@ export interface CapturedReply {
 
 export interface StaticProcess {
   readonly url: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -61,7 +62,7 @@ export async function startStaticProcess(opts: {
         reject(new BenchError('LOAD_GENERATOR', `the static server exited (code ${code})`));
       });
     });
-    return { url, stop: () => stopChild(child, 5000) };
+    return { url, pid: child.pid!, stop: () => stopChild(child, 5000) };
   } catch (err) {
     await stopChild(child, 5000);
     throw err;

@@ -2,7 +2,7 @@
 // gRPC, and (with --cpu-prof) where the agent's CPU went.
 import { escapeHtml, htmlPage, htmlTable, renderSvg, textTable } from '../report/index.js';
 import type { LoadResult } from './throughput-protocol.js';
-import { VARIANTS, type ThroughputResults } from './throughput-types.js';
+import { VARIANTS, type ThroughputResults, type Variant } from './throughput-types.js';
 
 function loadRow(name: string, r: LoadResult, extra: Array<string | number | null> = []) {
   return [
@@ -29,22 +29,54 @@ const LOAD_HEADERS = [
   'transport errors',
 ];
 
+const EXTRA_HEADERS = ['server CPU cores', 'CPU µs/reply', 'ratio (req/s)', 'ratio (CPU/reply)'];
+
+function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a === null || a === undefined || b === null || b === undefined || b === 0
+    ? null
+    : Math.round((a / b) * 100) / 100;
+}
+
+/** gRPC against HTTP for the same variant: by req/s, and by CPU per reply (HTTP µs ÷ gRPC µs). */
+export function grpcRatios(results: ThroughputResults, v: Variant): { rps: number | null; cpu: number | null } {
+  const g = results.grpc?.[v];
+  const h = results.http[v].agent;
+  if (g === undefined) return { rps: null, cpu: null };
+  return { rps: ratio(g.requestsPerS, h.requestsPerS), cpu: ratio(h.cpuUsPerReply, g.cpuUsPerReply) };
+}
+
 function rows(results: ThroughputResults) {
   const out: Array<Array<string | number | null>> = [];
   for (const v of VARIANTS) {
     const h = results.http[v];
-    out.push(loadRow(`rc-agent http ${v} (${h.replyBytes} B)`, h.agent, [h.agent.agentCpuCores, `${h.ratio}`]));
-    out.push(loadRow(`static route http ${v}`, h.static, [null, null]));
+    out.push(
+      loadRow(`rc-agent http ${v} (${h.replyBytes} B)`, h.agent, [
+        h.agent.agentCpuCores,
+        h.agent.cpuUsPerReply,
+        `${h.ratio}`,
+        h.cpu.ratio,
+      ]),
+    );
+    out.push(loadRow(`static route http ${v}`, h.static, [h.static.agentCpuCores, h.static.cpuUsPerReply, null, null]));
   }
   if (results.grpc !== null) {
-    for (const v of VARIANTS)
-      out.push(loadRow(`rc-agent grpc ${v}`, results.grpc[v], [results.grpc[v].agentCpuCores, null]));
+    for (const v of VARIANTS) {
+      const g = grpcRatios(results, v);
+      out.push(
+        loadRow(`rc-agent grpc ${v} (÷ http)`, results.grpc[v], [
+          results.grpc[v].agentCpuCores,
+          results.grpc[v].cpuUsPerReply,
+          g.rps,
+          g.cpu,
+        ]),
+      );
+    }
   }
   return out;
 }
 
 export function throughputSummaryTable(results: ThroughputResults): string {
-  return textTable([...LOAD_HEADERS, 'agent CPU cores', 'ratio to static'], rows(results));
+  return textTable([...LOAD_HEADERS, ...EXTRA_HEADERS], rows(results));
 }
 
 export async function renderThroughputReport(results: ThroughputResults): Promise<string> {
@@ -56,8 +88,8 @@ export async function renderThroughputReport(results: ThroughputResults): Promis
     )}</p>`,
     `<p>${escapeHtml(`CPU: ${results.cpu.description}. Machine: ${results.run.machine.cpuModel}, ${results.run.machine.cores} cores, node ${results.run.node}. Commit ${results.run.git.commit ?? 'unknown'}${results.run.git.dirty ? ' (with local changes)' : ''}, ${results.run.startedAt}.`)}</p>`,
     '<h2>Results</h2>',
-    htmlTable([...LOAD_HEADERS, 'agent CPU cores', 'ratio to static'], rows(results)),
-    '<p>steady: up-to-date clients, the agent answers <code>{}</code>; full: the same clients with no cached files, the agent answers every file. Ratio = rc-agent req/s ÷ static route req/s (goal ≥ 0.7).</p>',
+    htmlTable([...LOAD_HEADERS, ...EXTRA_HEADERS], rows(results)),
+    '<p>steady: up-to-date clients, the agent answers <code>{}</code>; full: the same clients with no cached files, the agent answers every file. Ratio (req/s) = rc-agent req/s ÷ static route req/s (goal ≥ 0.7; gRPC rows: gRPC ÷ HTTP, goal ≥ 0.5). Ratio (CPU/reply) = static route CPU µs per reply ÷ rc-agent CPU µs per reply (gRPC rows: HTTP ÷ gRPC): the figure other load on a shared machine does not skew, and the one that says what the agent would do with the core to itself.</p>',
   ];
   sections.push(
     '<h3>Every round (req/s)</h3>',

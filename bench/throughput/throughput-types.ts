@@ -33,17 +33,25 @@ export type Variant = 'steady' | 'full';
 export const VARIANTS: readonly Variant[] = ['steady', 'full'];
 
 export interface AgentLoadResult extends LoadResult {
-  /** Agent CPU during the measured run, in cores (1.0 = one core busy). */
+  /** Server CPU during the measured run, in cores (1.0 = one core busy). */
   readonly agentCpuCores: number | null;
+  /** Server CPU per reply, µs. */
+  readonly cpuUsPerReply: number | null;
 }
 
 export interface VariantResult {
   readonly replyBytes: number;
   readonly agent: AgentLoadResult;
-  readonly static: LoadResult;
+  readonly static: AgentLoadResult;
   /** agent req/s ÷ static req/s (best rounds). */
   readonly ratio: number;
-  readonly rounds: { readonly agent: readonly AgentLoadResult[]; readonly static: readonly LoadResult[] };
+  /** CPU per reply (cheapest round of each): static µs ÷ agent µs is the ratio the contention does not skew. */
+  readonly cpu: {
+    readonly agentUsPerReply: number | null;
+    readonly staticUsPerReply: number | null;
+    readonly ratio: number | null;
+  };
+  readonly rounds: { readonly agent: readonly AgentLoadResult[]; readonly static: readonly AgentLoadResult[] };
 }
 
 export interface ThroughputResults {

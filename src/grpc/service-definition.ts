@@ -21,6 +21,20 @@ function toBuffer(bytes: Uint8Array): Buffer {
 }
 
 const emptySerialize = (): Buffer => EMPTY_BYTES;
+
+// The service shares frozen replies between clients (first polls of the same products, per snapshot): encode each
+// once, as the HTTP transport does.
+const frozenReplies = new WeakMap<IClientGetConfigsResponse, Buffer>();
+
+function serializeResponse(r: IClientGetConfigsResponse): Buffer {
+  if (!Object.isFrozen(r)) return toBuffer(pb.ClientGetConfigsResponse.encode(r).finish());
+  let bytes = frozenReplies.get(r);
+  if (bytes === undefined) {
+    bytes = toBuffer(pb.ClientGetConfigsResponse.encode(r).finish());
+    frozenReplies.set(r, bytes);
+  }
+  return bytes;
+}
 const emptyDeserialize = (): Empty => ({});
 
 const clientGetConfigs = (name: string): MethodDefinition<IClientGetConfigsRequest, IClientGetConfigsResponse> => ({
@@ -29,7 +43,7 @@ const clientGetConfigs = (name: string): MethodDefinition<IClientGetConfigsReque
   responseStream: false,
   requestSerialize: (r) => toBuffer(pb.ClientGetConfigsRequest.encode(r).finish()),
   requestDeserialize: (b) => pb.ClientGetConfigsRequest.decode(b),
-  responseSerialize: (r) => toBuffer(pb.ClientGetConfigsResponse.encode(r).finish()),
+  responseSerialize: serializeResponse,
   responseDeserialize: (b) => pb.ClientGetConfigsResponse.decode(b),
 });
 

@@ -36,6 +36,8 @@ export interface HttpAppOptions {
   readonly logger?: FastifyBaseLogger;
   /** monotonic clock for request durations; performance.now by default */
   readonly monotonicNowMs?: () => number;
+  /** decoded requests kept by body (request-cache.ts), default 20,000; 0 turns the cache off */
+  readonly requestCacheEntries?: number;
 }
 
 /** GET /info in the trace-agent's shape; dd-trace-go starts RC only if `endpoints` lists /v0.7/config. */
@@ -85,6 +87,7 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
       onRequestDone: opts.onRequestDone,
       monotonicNowMs: opts.monotonicNowMs ?? (() => performance.now()),
       logError: (message, err) => app.log.error({ err }, message),
+      ...(opts.requestCacheEntries === undefined ? {} : { requestCacheEntries: opts.requestCacheEntries }),
     });
     app.all(CONFIG_PATH, { onRequest: ignoreContentType }, handler);
   }

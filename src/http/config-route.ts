@@ -8,6 +8,7 @@ import { encodeClientGetConfigsResponse } from './encode-response.js';
 import { TEXT_PLAIN, toHttpFailure } from './error-handler.js';
 import { normalizeService, normalizeTag } from './normalize.js';
 import { readRawBody } from './read-body.js';
+import { DecodedRequestCache } from './request-cache.js';
 
 export interface RequestDoneInfo {
   /** `OK`, a ServiceErrorCode, a decode/body error code or `INTERNAL` */
@@ -25,6 +26,8 @@ export interface ConfigRouteOptions {
   readonly onRequestDone?: (info: RequestDoneInfo) => void;
   readonly monotonicNowMs: () => number;
   readonly logError: (message: string, err: unknown) => void;
+  /** decoded requests kept by body (tracers repeat their body until their state changes); 0 turns it off */
+  readonly requestCacheEntries?: number;
 }
 
 /**
@@ -83,32 +86,54 @@ export function createConfigHandler(
   opts: ConfigRouteOptions,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | string> {
   const { service, bodyLimitBytes, containerTags, onRequestDone, monotonicNowMs, logError } = opts;
+  const cache = opts.requestCacheEntries === 0 ? undefined : new DecodedRequestCache(opts.requestCacheEntries);
 
-  // §3.2 step 2: normalise the tracer's service and env, append the container tags
-  const adjustTracer = (request: IClientGetConfigsRequest, headers: IncomingHttpHeaders): void => {
+  const containerIdOf = opts.containerId ?? containerIdFromHeaders;
+
+  // §3.2 step 2: normalise the tracer's service and env (once per body: the result is cached)
+  const normalizeTracer = (request: IClientGetConfigsRequest): void => {
     const tracer = request.client?.clientTracer;
     if (!tracer) return;
     tracer.service = normalizeService(tracer.service ?? '', tracer.language ?? '');
     tracer.env = normalizeTag(tracer.env ?? '');
-    if (containerTags === undefined) return;
-    const containerId = (opts.containerId ?? containerIdFromHeaders)(headers);
-    if (containerId === '') return;
+  };
+
+  // ... and append the container tags: per request (the tagger's answer may change), on a copy of the shared request
+  const withContainerTags = (
+    request: IClientGetConfigsRequest,
+    headers: IncomingHttpHeaders,
+  ): IClientGetConfigsRequest => {
+    const client = request.client;
+    const tracer = client?.clientTracer;
+    if (containerTags === undefined || !client || !tracer) return request;
+    const containerId = containerIdOf(headers);
+    if (containerId === '') return request;
     let tags: string[] = [];
     try {
       tags = containerTags(containerId);
     } catch (err) {
       logError('failed getting container tags', err);
     }
-    if (tags.length > 0) tracer.tags = [...(tracer.tags ?? []), ...tags];
+    if (tags.length === 0) return request;
+    return { ...request, client: { ...client, clientTracer: { ...tracer, tags: [...(tracer.tags ?? []), ...tags] } } };
+  };
+
+  const decode = (body: Buffer): IClientGetConfigsRequest => {
+    const key = cache?.keyOf(body);
+    const hit = key === undefined ? undefined : cache?.get(key);
+    if (hit !== undefined) return hit;
+    const decoded = decodeClientGetConfigsRequest(body);
+    normalizeTracer(decoded);
+    return key === undefined || cache === undefined ? decoded : cache.set(key, decoded);
   };
 
   return async (request, reply) => {
-    const startedMs = monotonicNowMs();
+    // timed only for a listener (two clock reads per request otherwise for nothing)
+    const startedMs = onRequestDone === undefined ? 0 : monotonicNowMs();
     let code = 'OK';
     try {
       const body = Buffer.isBuffer(request.body) ? request.body : await readRawBody(request.raw, bodyLimitBytes);
-      const decoded = decodeClientGetConfigsRequest(body);
-      adjustTracer(decoded, request.headers);
+      const decoded = withContainerTags(decode(body), request.headers);
       const ctx = new HttpRequestContext(reply.raw);
       let response;
       try {
@@ -125,7 +150,7 @@ export function createConfigHandler(
       code = toHttpFailure(e).code;
       throw e;
     } finally {
-      onRequestDone?.({ code, seconds: (monotonicNowMs() - startedMs) / 1000 });
+      if (onRequestDone !== undefined) onRequestDone({ code, seconds: (monotonicNowMs() - startedMs) / 1000 });
     }
   };
 }

@@ -2,10 +2,18 @@
 // case-insensitive keys (exact match first), unknown keys ignored, `null` leaves the zero value, a wrong type,
 // fraction or negative unsigned fails, bytes as padded base64 or a number array. One JSON.parse, then a walk
 // over the prebuilt schema tables; the first error in document order wins, as in Go.
+// Numbers: Go decides on the literal (`1.0` and `1E2` are not integers to it) and reads 64-bit integers exactly.
+// JSON.parse loses both, so a body holding a fraction or exponent literal, or a 64-bit field beyond 2^53, or any
+// number Go would reject, is parsed again keeping each number's literal (rare: tracers send small integers).
+// An integer beyond 2^53 is a `Long` (protobufjs encodes it exactly, upstream and over gRPC) although the generated
+// types say `number`: the service reads these fields through Number(), and NaN equals no version, as no snapshot
+// version that large exists for Go either.
+import Long from 'long';
 import type { IClientGetConfigsRequest } from '../proto/index.js';
 import { JsonDecodeError } from './error.js';
 import { decodeGoBase64 } from './go-base64.js';
 import { goJsonSyntaxMessage } from './go-json-syntax.js';
+import { parseJsonKeepingNumbers, NumberLiteral } from './json-number-literals.js';
 import {
   CLIENT_GET_CONFIGS_REQUEST,
   GO_REQUEST_TYPE,
@@ -16,9 +24,14 @@ import {
 
 type JsonObject = Record<string, unknown>;
 
-// 2^64 − 1 is not a double: JSON.parse reads it (and 2^64, which Go rejects) as 2^64
-const UINT64_MAX = 2 ** 64;
-const INT64_LIMIT = 9223372036854775808;
+const UINT64_MAX = (1n << 64n) - 1n;
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+const UNSIGNED_LITERAL = /^\d+$/;
+const SIGNED_LITERAL = /^-?\d+$/;
+// a number literal with a fraction or an exponent after a key or in an array; `"version:1.0.0"` in a tag does not
+// match (a string that does, e.g. `"a\":1.5"` or `"a,1.5"`, only costs the slow path)
+const NON_INTEGER_LITERAL = /(?:"\s*:|[[,])\s*-?\d+[.eE]/;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 // a \uD800–\uDFFF escape may leave a lone surrogate, which Go decodes as U+FFFD
@@ -31,6 +44,10 @@ interface Walk {
   readonly fixSurrogates: boolean;
 }
 
+/** Thrown by the fast walk at a number it cannot judge from its double: walk again with the literals. */
+class NeedsLiterals extends Error {}
+const NEEDS_LITERALS = new NeedsLiterals();
+
 /** Go's description of a JSON value in UnmarshalTypeError. */
 function kindOf(v: unknown): string {
   switch (typeof v) {
@@ -41,12 +58,9 @@ function kindOf(v: unknown): string {
     case 'number':
       return 'number';
     default:
+      if (v instanceof NumberLiteral) return 'number';
       return Array.isArray(v) ? 'array' : 'object';
   }
-}
-
-function numberText(v: number): string {
-  return Object.is(v, -0) ? '-0' : String(v);
 }
 
 function typeError(
@@ -56,11 +70,15 @@ function typeError(
   w: Walk,
   goType = field.goType,
 ): JsonDecodeError {
-  const path = w.path.length === 0 ? field.json : `${w.path.join('.')}.${field.json}`;
   return new JsonDecodeError(
     'JSON_TYPE',
-    `json: cannot unmarshal ${value} into Go struct field ${owner.goName}.${path} of type ${goType}`,
+    `json: cannot unmarshal ${value} into Go struct field ${fieldName(owner, field, w)} of type ${goType}`,
   );
+}
+
+/** `Struct.path.to.field` as Go's errors name a field. */
+function fieldName(owner: MessageSchema, field: FieldSchema, w: Walk): string {
+  return `${owner.goName}.${w.path.length === 0 ? field.json : `${w.path.join('.')}.${field.json}`}`;
 }
 
 function str(s: string, w: Walk): string {
@@ -71,11 +89,46 @@ function isInteger(v: number, min: number, max: number): boolean {
   return Number.isInteger(v) && v >= min && v <= max;
 }
 
+/** Go's strconv.ParseUint/ParseInt on the literal: a number, exact; a Long beyond 2^53; undefined if rejected. */
+function integerOfLiteral(text: string, signed: boolean, min: bigint, max: bigint): number | Long | undefined {
+  if (!(signed ? SIGNED_LITERAL : UNSIGNED_LITERAL).test(text)) return undefined;
+  const n = Number(text);
+  if (Number.isSafeInteger(n)) return n >= Number(min) && n <= Number(max) ? n + 0 : undefined;
+  const big = BigInt(text);
+  if (big < min || big > max) return undefined;
+  return Long.fromString(text, !signed);
+}
+
+/** A 64-bit or 32-bit integer field: a JSON.parse double when it is exactly the literal's value, else the literal. */
+function integerField(v: unknown, schema: MessageSchema, field: FieldSchema, w: Walk): number | Long {
+  if (typeof v === 'number') {
+    // only safe integers are certainly the literal's value (and -0 is not an unsigned literal)
+    if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+      if (field.kind === 'uint64' ? v >= 0 : field.kind === 'int64' || isInteger(v, INT32_MIN, INT32_MAX)) return v;
+    }
+    throw NEEDS_LITERALS;
+  }
+  if (!(v instanceof NumberLiteral)) throw typeError(kindOf(v), schema, field, w);
+  const value =
+    field.kind === 'uint64'
+      ? integerOfLiteral(v.text, false, 0n, UINT64_MAX)
+      : field.kind === 'int64'
+        ? integerOfLiteral(v.text, true, INT64_MIN, INT64_MAX)
+        : integerOfLiteral(v.text, true, BigInt(INT32_MIN), BigInt(INT32_MAX));
+  if (value === undefined) throw typeError(`number ${v.text}`, schema, field, w);
+  return value;
+}
+
 function decodeBytes(v: unknown, owner: MessageSchema, field: FieldSchema, w: Walk): Uint8Array {
   if (typeof v === 'string') {
     const decoded = decodeGoBase64(v);
-    if (typeof decoded === 'number')
-      throw new JsonDecodeError('JSON_BASE64', `illegal base64 data at input byte ${decoded}`);
+    if (typeof decoded === 'number') {
+      // Go's message, then the field (Go's own error does not say which field it was)
+      throw new JsonDecodeError(
+        'JSON_BASE64',
+        `illegal base64 data at input byte ${decoded} in Go struct field ${fieldName(owner, field, w)} of type ${field.goType}`,
+      );
+    }
     return decoded;
   }
   if (!Array.isArray(v)) throw typeError(kindOf(v), owner, field, w);
@@ -85,9 +138,12 @@ function decodeBytes(v: unknown, owner: MessageSchema, field: FieldSchema, w: Wa
     const b: unknown = v[i];
     if (b === null) out[i] = 0;
     else if (typeof b === 'number') {
-      if (!isInteger(b, 0, 255) || Object.is(b, -0))
-        throw typeError(`number ${numberText(b)}`, owner, field, w, field.elemGoType);
+      if (!isInteger(b, 0, 255) || Object.is(b, -0)) throw NEEDS_LITERALS;
       out[i] = b;
+    } else if (b instanceof NumberLiteral) {
+      const n = integerOfLiteral(b.text, false, 0n, 255n);
+      if (n === undefined) throw typeError(`number ${b.text}`, owner, field, w, field.elemGoType);
+      out[i] = n as number;
     } else throw typeError(kindOf(b), owner, field, w, field.elemGoType);
   }
   return out;
@@ -115,20 +171,9 @@ function decodeMessage(obj: JsonObject, schema: MessageSchema, target: JsonObjec
         target[field.prop] = v;
         break;
       case 'uint64':
-        if (typeof v !== 'number') throw typeError(kindOf(v), schema, field, w);
-        if (!isInteger(v, 0, UINT64_MAX) || Object.is(v, -0))
-          throw typeError(`number ${numberText(v)}`, schema, field, w);
-        target[field.prop] = v;
-        break;
       case 'int64':
-        if (typeof v !== 'number') throw typeError(kindOf(v), schema, field, w);
-        if (!isInteger(v, -INT64_LIMIT, INT64_LIMIT - 1)) throw typeError(`number ${numberText(v)}`, schema, field, w);
-        target[field.prop] = v;
-        break;
       case 'int32':
-        if (typeof v !== 'number') throw typeError(kindOf(v), schema, field, w);
-        if (!isInteger(v, INT32_MIN, INT32_MAX)) throw typeError(`number ${numberText(v)}`, schema, field, w);
-        target[field.prop] = v;
+        target[field.prop] = integerField(v, schema, field, w);
         break;
       case 'bytes':
         target[field.prop] = decodeBytes(v, schema, field, w);
@@ -147,7 +192,8 @@ function decodeMessage(obj: JsonObject, schema: MessageSchema, target: JsonObjec
       }
       case 'message': {
         const nested = field.message as MessageSchema;
-        if (typeof v !== 'object' || Array.isArray(v)) throw typeError(kindOf(v), schema, field, w);
+        if (typeof v !== 'object' || Array.isArray(v) || v instanceof NumberLiteral)
+          throw typeError(kindOf(v), schema, field, w);
         // a repeated key (other case) decodes into the same struct, as Go does through the pointer
         const existing = target[field.prop] as JsonObject | undefined;
         const child: JsonObject = existing ?? {};
@@ -166,7 +212,7 @@ function decodeMessage(obj: JsonObject, schema: MessageSchema, target: JsonObjec
           const el: unknown = v[i];
           const child: JsonObject = {};
           if (el !== null) {
-            if (typeof el !== 'object' || Array.isArray(el)) {
+            if (typeof el !== 'object' || Array.isArray(el) || el instanceof NumberLiteral) {
               w.path.pop();
               throw typeError(kindOf(el), schema, field, w, field.elemGoType);
             }
@@ -200,8 +246,18 @@ export function decodeClientGetConfigsRequest(body: string | Uint8Array): IClien
       `json: cannot unmarshal ${kindOf(parsed)} into Go value of type ${GO_REQUEST_TYPE}`,
     );
   }
+  const fixSurrogates = SURROGATE_ESCAPE.test(text);
+  if (!NON_INTEGER_LITERAL.test(text)) {
+    const request: JsonObject = {};
+    try {
+      decodeMessage(parsed as JsonObject, CLIENT_GET_CONFIGS_REQUEST, request, { path: [], fixSurrogates });
+      return request;
+    } catch (e) {
+      if (!(e instanceof NeedsLiterals)) throw e;
+    }
+  }
   const request: JsonObject = {};
-  const walk: Walk = { path: [], fixSurrogates: SURROGATE_ESCAPE.test(text) };
-  decodeMessage(parsed as JsonObject, CLIENT_GET_CONFIGS_REQUEST, request, walk);
+  const literals = parseJsonKeepingNumbers(text) as JsonObject;
+  decodeMessage(literals, CLIENT_GET_CONFIGS_REQUEST, request, { path: [], fixSurrogates });
   return request;
 }

@@ -2,6 +2,8 @@
 // metrics.
 export { buildHttpApp, CONFIG_PATH, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from './app.js';
 export type { HttpAppOptions, MetricsSource } from './app.js';
+export { FALLBACK_LISTEN_BACKLOG, httpListenOptions, kernelMaxListenBacklog } from './listen-options.js';
+export type { HttpListenOptions } from './listen-options.js';
 export type { RequestDoneInfo } from './config-route.js';
 export { containerIdFromHeaders } from './config-route.js';
 export { decodeClientGetConfigsRequest } from './decode-request.js';

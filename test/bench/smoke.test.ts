@@ -125,6 +125,9 @@ t.test('bench throughput: rc-agent vs the static route, and gRPC', async (t) => 
     t.ok(v.static.requestsPerS > 0, `${variant}: the static route answered`);
     t.equal(v.agent.errors, 0, `${variant}: no non-2xx from the agent`);
     t.type(v.ratio, 'number');
+    // CPU per reply of both servers (null only if /proc could not be read)
+    t.ok(v.cpu.agentUsPerReply === null || v.cpu.agentUsPerReply > 0, `${variant}: agent CPU per reply`);
+    t.ok(v.cpu.staticUsPerReply === null || v.cpu.staticUsPerReply > 0, `${variant}: static CPU per reply`);
     t.ok(results.grpc[variant].requestsPerS > 0, `${variant}: gRPC answered`);
   }
   t.equal(results.http.steady.replyBytes, 2, 'steady-state clients get {}');

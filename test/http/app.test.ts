@@ -118,7 +118,10 @@ t.test('400: the decoder message and a newline, as plain text with nosniff', asy
     ['', 'unexpected end of JSON input\n'],
     ['{"client":', 'unexpected end of JSON input\n'],
     ['{"client":{"id":1}}', 'json: cannot unmarshal number into Go struct field Client.client.id of type string\n'],
-    ['{"client":{"capabilities":"AmNAoAjwAg"}}', 'illegal base64 data at input byte 8\n'],
+    [
+      '{"client":{"capabilities":"AmNAoAjwAg"}}',
+      'illegal base64 data at input byte 8 in Go struct field Client.client.capabilities of type []uint8\n',
+    ],
   ];
   for (const [payload, body] of cases) {
     const res = await a.inject({
@@ -435,4 +438,41 @@ t.test('the signal is not aborted after a normal response', async (t) => {
   const res = await fetch(`http://127.0.0.1:${port}/v0.7/config`, { method: 'POST', body: '{}' });
   t.equal(await res.text(), '{}');
   t.equal(service.calls[0]!.ctx.signal.aborted, false);
+});
+
+t.test('a repeated body is decoded once: the service gets the same frozen request', async (t) => {
+  const service = new FakeService();
+  const a = app(service, {
+    containerTags: (id) => [`container:${id}`],
+  });
+  t.teardown(() => a.close());
+  const post = (headers: Record<string, string> = {}, payload = LITERAL_REQUEST) =>
+    a.inject({ method: 'POST', url: '/v0.7/config', headers, payload });
+  t.equal((await post()).statusCode, 200);
+  t.equal((await post()).statusCode, 200);
+  const [first, second] = service.calls.map((c) => c.request);
+  t.equal(first, second, 'one decoded object for the same bytes');
+  t.ok(Object.isFrozen(first!.client!.clientTracer!), 'deep-frozen');
+  t.equal(first!.client!.clientTracer!.service, 'checkout', 'normalised before caching');
+  // another body, or a request whose container tags apply, is decoded on its own
+  await post({}, LITERAL_REQUEST.replace('"checkout"', '"Checkout2"'));
+  t.not(service.calls[2]!.request, first);
+  t.equal(service.calls[2]!.request.client!.clientTracer!.service, 'checkout2');
+  await post({ 'datadog-container-id': 'c1' });
+  await post({ 'datadog-container-id': 'c1' });
+  t.not(service.calls[3]!.request, first);
+  t.not(service.calls[4]!.request, service.calls[3]!.request);
+  t.equal(service.calls[4]!.request.client!.clientTracer!.tags!.at(-1), 'container:c1');
+  t.notOk(Object.isFrozen(service.calls[4]!.request), 'not cached, not frozen');
+  // a failing body is not cached: the same error each time
+  for (let i = 0; i < 2; i++) t.equal((await post({}, '{"client":{"id":1}}')).statusCode, 400);
+});
+
+t.test('requestCacheEntries 0 turns the cache off', async (t) => {
+  const service = new FakeService();
+  const a = app(service, { requestCacheEntries: 0 });
+  t.teardown(() => a.close());
+  for (let i = 0; i < 2; i++) await a.inject({ method: 'POST', url: '/v0.7/config', payload: LITERAL_REQUEST });
+  t.not(service.calls[0]!.request, service.calls[1]!.request);
+  t.notOk(Object.isFrozen(service.calls[0]!.request));
 });

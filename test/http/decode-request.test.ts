@@ -1,4 +1,5 @@
 import t from 'tap';
+import Long from 'long';
 import protobuf from 'protobufjs';
 import { decodeClientGetConfigsRequest, JsonDecodeError } from '../../src/http/index.js';
 import { pb } from '../../src/proto/index.js';
@@ -197,7 +198,8 @@ t.test('bytes: padded base64 or a JSON number array', (t) => {
   for (const [value, message] of cases) {
     const e = decodeError(`{"client":{"capabilities":${value}}}`);
     t.equal(e.code, 'JSON_BASE64', value);
-    t.equal(e.message, message, value);
+    // Go's text first, then the field (Go's own error does not name it)
+    t.equal(e.message, `${message} in Go struct field Client.client.capabilities of type []uint8`, value);
   }
   t.end();
 });
@@ -243,7 +245,7 @@ t.test('a wrong type, a fraction or a negative unsigned fails with Go wording', 
     ],
     [
       '{"client":{"state":{"root_version":1e30}}}',
-      'json: cannot unmarshal number 1e+30 into Go struct field ClientState.client.state.root_version of type uint64',
+      'json: cannot unmarshal number 1e30 into Go struct field ClientState.client.state.root_version of type uint64',
     ],
     [
       '{"client":{"state":{"config_states":[{"apply_state":true}]}}}',
@@ -341,5 +343,113 @@ t.test('lone surrogate escapes become U+FFFD, as Go decodes them', (t) => {
   t.equal(decodeClientGetConfigsRequest('{"client":{"products":["\\udc00"]}}').client!.products![0], '\ufffd');
   // a valid pair is one character
   t.equal(decodeClientGetConfigsRequest('{"client":{"id":"\\ud83d\\ude00"}}').client!.id, '😀');
+  t.end();
+});
+
+t.test('numbers are judged on their literal, as Go does', (t) => {
+  const rootVersion = (literal: string): unknown =>
+    decodeClientGetConfigsRequest(`{"client":{"state":{"root_version":${literal}}}}`).client!.state!.rootVersion;
+  const uint64Error = (literal: string, field = 'ClientState.client.state.root_version'): string =>
+    `json: cannot unmarshal number ${literal} into Go struct field ${field} of type uint64`;
+  // not integer literals, whatever their value
+  for (const literal of ['1E2', '1e2', '1.0', '100e-2', '1.5', '0.0', '-0']) {
+    t.equal(decodeError(`{"client":{"state":{"root_version":${literal}}}}`).message, uint64Error(literal), literal);
+  }
+  // negative and out of range
+  for (const literal of ['-1', '18446744073709551616', '99999999999999999999999']) {
+    t.equal(decodeError(`{"client":{"state":{"root_version":${literal}}}}`).message, uint64Error(literal), literal);
+  }
+  // small integers are plain numbers; beyond 2^53 the exact value, as an unsigned Long
+  t.equal(rootVersion('9007199254740991'), 9007199254740991);
+  for (const literal of ['9007199254740992', '9007199254740993', '18446744073709551615']) {
+    const v = rootVersion(literal);
+    t.ok(Long.isLong(v), `${literal} is a Long`);
+    t.equal((v as Long).toString(), literal, `${literal} exactly`);
+    t.equal((v as Long).unsigned, true);
+  }
+  // every uint64 field, wherever it is
+  t.equal(
+    decodeError('{"client":{"state":{"config_states":[{"version":1,"apply_state":2.0}]}}}').message,
+    uint64Error('2.0', 'ConfigState.client.state.config_states.apply_state'),
+  );
+  t.equal(decodeError('{"client":{"last_seen":1E3}}').message, uint64Error('1E3', 'Client.client.last_seen'));
+  // int64: signed, exact to ±2^63
+  const length = (literal: string): unknown =>
+    decodeClientGetConfigsRequest(`{"cached_target_files":[{"length":${literal}}]}`).cachedTargetFiles![0]!.length;
+  t.equal((length('-9223372036854775808') as Long).toString(), '-9223372036854775808');
+  t.equal((length('9223372036854775807') as Long).toString(), '9223372036854775807');
+  t.equal(
+    decodeError('{"cached_target_files":[{"length":9223372036854775808}]}').message,
+    'json: cannot unmarshal number 9223372036854775808 into Go struct field TargetFileMeta.cached_target_files.length of type int64',
+  );
+  // int32 and uint8 too
+  t.equal(
+    decodeError('{"client":{"client_updater":{"packages":[{"task":{"state":1.0}}]}}}').message,
+    'json: cannot unmarshal number 1.0 into Go struct field PackageStateTask.client.client_updater.packages.task.state of type core.TaskState',
+  );
+  t.equal(
+    decodeError('{"client":{"capabilities":[1,2e0]}}').message,
+    'json: cannot unmarshal number 2e0 into Go struct field Client.client.capabilities of type uint8',
+  );
+  // whitespace around the colon or inside the array does not hide a literal
+  t.match(decodeError('{"client":{"state":{"root_version" : 1.0}}}').message, /number 1\.0 into/);
+  t.match(decodeError('{"client":{"capabilities":[ 1 , 2.0 ]}}').message, /number 2\.0 into/);
+  t.equal(
+    decodeClientGetConfigsRequest('{"client":{"client_tracer":{"tags":["version:1.0.0"]}}}').client!.clientTracer!
+      .tags![0],
+    'version:1.0.0',
+  );
+  // a fraction inside a string only takes the slow path: same result
+  const body = '{"client":{"id":"a:1.5","state":{"root_version":3},"client_tracer":{"tags":["v:2e5"]}}}';
+  t.same(decodeClientGetConfigsRequest(body), {
+    client: { id: 'a:1.5', state: { rootVersion: 3 }, clientTracer: { tags: ['v:2e5'] } },
+  });
+  // the first error in document order still wins when a literal is involved
+  t.match(decodeError('{"client":{"id":1,"last_seen":1.0}}').message, /client\.id of type string/);
+  t.match(decodeError('{"client":{"last_seen":1.0,"id":1}}').message, /last_seen of type uint64/);
+  // a number where an object belongs is still a type error in the slow path
+  t.equal(
+    decodeError('{"client":{"state":1.5}}').message,
+    'json: cannot unmarshal number into Go struct field Client.client.state of type core.ClientState',
+  );
+  t.end();
+});
+
+t.test('an exact 64-bit value is encoded exactly by protobuf (forwarded upstream, over gRPC)', (t) => {
+  const request = decodeClientGetConfigsRequest(
+    '{"client":{"id":"c","state":{"root_version":18446744073709551615,"targets_version":9007199254740993}}}',
+  );
+  const bytes = pb.ClientGetConfigsRequest.encode(request).finish();
+  const reader = protobuf.Reader.create(bytes);
+  // client (1) → state (1) → root_version (1) / targets_version (2), read as raw varints
+  reader.uint32();
+  const client = protobuf.Reader.create(reader.bytes());
+  let seen = 0;
+  while (client.pos < client.len) {
+    const tag = client.uint32();
+    if (tag >>> 3 !== 1) {
+      client.skipType(tag & 7);
+      continue;
+    }
+    // ClientState holds only varint fields here: read each exactly
+    const state = client.bytes();
+    let i = 0;
+    const varint = (): bigint => {
+      let v = 0n;
+      for (let shift = 0n; ; shift += 7n) {
+        const b = state[i++]!;
+        v |= BigInt(b & 0x7f) << shift;
+        if (b < 0x80) return v;
+      }
+    };
+    while (i < state.length) {
+      const field = Number(varint() >> 3n);
+      const value = varint().toString();
+      if (field === 1) t.equal(value, '18446744073709551615');
+      if (field === 2) t.equal(value, '9007199254740993');
+      seen++;
+    }
+  }
+  t.equal(seen, 2);
   t.end();
 });
