@@ -7,6 +7,7 @@ import {
   encodeCapabilities,
   FFE_FLAG_CONFIGURATION_RULES,
   nextPollDelay,
+  splitCapabilities,
 } from '../../src/client/index.js';
 import { FFE_PRODUCT } from '../common/index.js';
 import type { LaneProfile } from './tracer-state.js';
@@ -36,26 +37,30 @@ export interface PollTiming {
   readonly fastPollIntervalMs: number;
 }
 
-/** dd-trace-js advertises bit 46 when FFE over RC is on; RcClient sends the same capabilities in every lane. */
-const CAPABILITIES = encodeCapabilities(DD_TRACE_JS_CAPABILITIES | FFE_FLAG_CONFIGURATION_RULES);
+/** dd-trace-js advertises bit 46 when FFE over RC is on. */
+const CAPABILITIES = DD_TRACE_JS_CAPABILITIES | FFE_FLAG_CONFIGURATION_RULES;
 
 export function populationLanes(population: Population, products: readonly string[]): LaneSpec[] {
-  const profile = (list: readonly string[]): LaneProfile => ({
+  const profile = (list: readonly string[], capabilities: bigint): LaneProfile => ({
     products: list,
-    capabilities: CAPABILITIES,
+    capabilities: encodeCapabilities(capabilities),
     env: 'bench',
     appVersion: '1.0.0',
   });
-  if (population === 'unchanged') return [{ name: 'main', profile: profile(products), schedule: 'fixed' }];
+  if (population === 'unchanged') {
+    return [{ name: 'main', profile: profile(products, CAPABILITIES), schedule: 'fixed' }];
+  }
   const fast = products.filter((p) => p === FFE_PRODUCT);
   const main = products.filter((p) => p !== FFE_PRODUCT);
+  // Split clients advertise in each request only the capabilities of the products it carries, as RcClient does.
+  const caps = splitCapabilities(CAPABILITIES, fast, main, undefined);
   const lanes: LaneSpec[] = [];
   const kind: ScheduleKind = population === 'split' ? 'fixed' : 'rc-client-fastlane';
-  if (main.length > 0) lanes.push({ name: 'main', profile: profile(main), schedule: kind });
+  if (main.length > 0) lanes.push({ name: 'main', profile: profile(main, caps.standard), schedule: kind });
   if (fast.length > 0) {
     lanes.push({
       name: 'fast',
-      profile: profile(fast),
+      profile: profile(fast, caps.fast),
       schedule: population === 'split' ? 'fast-until-delivered' : 'rc-client-fastlane',
     });
   }
