@@ -60,6 +60,14 @@ export interface RemoteConfigServiceOptions {
 }
 
 const REPLY_MEMO_MAX_ENTRIES = 1024;
+/** The reply of an up-to-date client (encoded `{}`): one shared frozen object, so transports cache its encoding. */
+const UP_TO_DATE: IClientGetConfigsResponse = Object.freeze({});
+
+/**
+ * Validated client and lane of a request object. The HTTP transport hands over one deep-frozen request per distinct
+ * body (a tracer repeats its body until its state changes), so a repeat skips validation; dies with the request.
+ */
+const validatedRequests = new WeakMap<IClientGetConfigsRequest, { readonly client: IClient; readonly lane: Lane }>();
 
 const replyMemos = new WeakMap<Snapshot, Map<string, IClientGetConfigsResponse>>();
 function replyMemo(snap: Snapshot): Map<string, IClientGetConfigsResponse> {
@@ -182,9 +190,14 @@ export class RemoteConfigService implements RcService {
     let lane: Lane = 'standard';
     let code = 'OK';
     try {
-      const client = validateRequest(request);
-      lane = this.#classifier.classify(client);
-      return await this.#policy.serve(this.#scheduled(request, client, lane), ctx.signal);
+      let validated = validatedRequests.get(request);
+      if (!validated) {
+        const client = validateRequest(request);
+        validated = { client, lane: this.#classifier.classify(client) };
+        if (Object.isFrozen(request)) validatedRequests.set(request, validated);
+      }
+      lane = validated.lane;
+      return await this.#policy.serve(this.#scheduled(request, validated.client, lane), ctx.signal);
     } catch (err) {
       const wrapped = toServiceError(err);
       code = wrapped.code;
@@ -245,7 +258,7 @@ export class RemoteConfigService implements RcService {
       return { targets: snap.directorTargetsRaw, configStatus: CONFIG_STATUS_EXPIRED };
     }
     // Step 7: the client is up to date.
-    if (snap.versions.directorTargets === Number(state.targetsVersion ?? 0)) return {};
+    if (snap.versions.directorTargets === Number(state.targetsVersion ?? 0)) return UP_TO_DATE;
     // Step 8: roots the client does not have yet, verbatim.
     const roots: Uint8Array[] = [];
     for (let v = Number(state.rootVersion) + 1; v <= snap.versions.directorRoot; v++) {
