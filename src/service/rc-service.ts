@@ -29,11 +29,11 @@ import { ServiceError } from './error.js';
 import { validateRequest } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { StateStore } from './state-store.js';
-import type { RcService, RequestContext, StatusReport } from './types.js';
+import type { ClusterStatus, RcService, RequestContext, StatusReport } from './types.js';
 import { Refresher } from './refresher.js';
 import { FastLanePolicy } from './fast-lane-policy.js';
 import { LegacyPolicy } from './legacy-policy.js';
-import { BypassStats, type FreshnessNeed, type ScheduledRequest, type SchedulingPolicy } from './scheduling.js';
+import { BypassStats, type BypassBudget, type FreshnessNeed, type ScheduledRequest, type SchedulingPolicy } from './scheduling.js';
 import type { UpstreamIdentity } from './latest-configs-request.js';
 
 /** The standard lane's block: below dd-trace-js's 2 s request timeout (the reference blocks exactly 2 s). */
@@ -55,6 +55,10 @@ export interface RemoteConfigServiceOptions {
   readonly random?: () => number;
   /** Extra upstream identity fields (defaults: hostname and agentVersion above). */
   readonly identity?: UpstreamIdentity;
+  /** Bypass budgets (fast-lane policy); default: local token buckets. A fleet sharing Redis injects its own. */
+  readonly budgets?: Readonly<Record<Lane, BypassBudget>>;
+  /** The cluster this replica belongs to, for status and /readyz (src/cluster). */
+  readonly cluster?: { status(): ClusterStatus };
 }
 
 const REPLY_MEMO_MAX_ENTRIES = 1024;
@@ -133,7 +137,7 @@ export class RemoteConfigService implements RcService {
       policy = new FastLanePolicy({
         clock: this.#clock,
         refresher: this.#refresher,
-        budgets: {
+        budgets: options.budgets ?? {
           fast: new TokenBucket({ capacity: cfg.fastLane.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
           standard: new TokenBucket({ capacity: cfg.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
         },
@@ -154,6 +158,11 @@ export class RemoteConfigService implements RcService {
   async stop(): Promise<void> {
     await this.#orgStatus.stop();
     await this.#policy.stop();
+  }
+
+  /** Refresh as soon as the spacing allows (a cluster follower adopting the leader's round, or a leader asked). */
+  refreshSoon(): void {
+    this.#policy.refreshSoon();
   }
 
   /** Runs one refresh now, outside the schedule (tests). */
@@ -354,7 +363,14 @@ export class RemoteConfigService implements RcService {
       activeClientsByProduct: byProduct,
       bypass: this.#stats.counts,
       refreshes: this.#refresher.refreshCounts,
+      ...(this.#o.cluster ? { cluster: this.#o.cluster.status() } : {}),
     };
+  }
+
+  readyDetails(): readonly string[] {
+    const c = this.#o.cluster?.status();
+    if (!c) return [];
+    return [`cluster ${c.name}: ${c.mode}${c.reason ? ` (${c.reason})` : ''}`];
   }
 
   #lastBypass(id: string): { lastBypass?: { outcome: string; waitedMs: number; at: string } } {
