@@ -34,6 +34,7 @@ import {
   encodeRound,
   isFullResync,
   roundAnswers,
+  roundAnswersAsk,
   whyRoundCannotAnswer,
   type Ask,
   type Registration,
@@ -46,6 +47,8 @@ export const CLUSTER_MODES: readonly ClusterMode[] = ['standalone', 'leader', 'f
 
 /** How long a follower waits for the round that answers its ask before fetching itself: two refresh spacings and a trip. */
 export const ASK_TIMEOUT_MS = 3000;
+const NUDGE_EVERY_MS = 50;
+const NUDGE_MAX = 100;
 /** Rounds stay readable this long (a follower reads one within a round trip of its notification). */
 const ROUND_TTL_MS = 30_000;
 
@@ -67,6 +70,8 @@ export interface ClusterOptions {
 export interface ClusterHooks {
   /** Start a refresh as soon as the spacing allows. */
   refreshSoon(): void;
+  /** The last refresh's error (`tuf: …` when verification rejected what it fetched). */
+  readonly lastRefreshError?: string | undefined;
 }
 
 interface AskWaiter {
@@ -92,14 +97,13 @@ export class Cluster implements TokenSource {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<void> | undefined;
   #subscribed = false;
+  #nudging = false;
   #stopped = false;
   /** Products whose files this replica's state holds in full (what its last answered request asked for). */
   #covered = new Set<string>();
   #lastUsedRound = 0;
   #adoptable: { id: number; record: RoundRecord } | undefined;
   readonly #askWaiters = new Map<string, AskWaiter>();
-  /** Where the last response handed to the Refresher came from: a Redis round is suspect if verification fails. */
-  #lastSource: 'round' | 'backend' = 'backend';
   readonly #counts = { published: 0, used: 0, fallback: 0, rejected: 0 };
 
   constructor(options: ClusterOptions) {
@@ -235,6 +239,7 @@ export class Cluster implements TokenSource {
       if (this.#mode === 'leader' && this.#token) {
         if (Number(await this.#redis.eval(RENEW, 1, this.#keys.leader, this.#token, ttl)) === 1) {
           this.#setMode('leader');
+          if ((await this.#redis.hlen(this.#keys.asks)) > 0) this.#nudge();
           return;
         }
         this.#log.warn({ replica: this.replicaId }, 'cluster: leader lock lost; following');
@@ -248,7 +253,7 @@ export class Cluster implements TokenSource {
         this.#log.info({ replica: this.replicaId, fence }, 'cluster: leading');
         this.#setMode('leader');
         // Asks left by followers while there was no leader: answer them with a round now.
-        if ((await this.#redis.hlen(this.#keys.asks)) > 0) this.#hooks.refreshSoon();
+        if ((await this.#redis.hlen(this.#keys.asks)) > 0) this.#nudge();
       } else {
         this.#token = undefined;
         this.#setMode('follower');
@@ -282,7 +287,7 @@ export class Cluster implements TokenSource {
 
   #onMessage(channel: string, message: string): void {
     if (channel === this.#keys.asksChannel) {
-      if (this.#mode === 'leader') this.#hooks.refreshSoon();
+      if (this.#mode === 'leader') this.#nudge();
       return;
     }
     if (channel !== this.#keys.roundsChannel || this.#mode !== 'follower') return;
@@ -303,6 +308,27 @@ export class Cluster implements TokenSource {
         this.#hooks.refreshSoon();
       }
     });
+  }
+
+  /**
+   * While asks are pending, keeps asking the service for a refresh: a request made during a round is forgotten when
+   * the round ends (the policy schedules its next poll then), so ask again until the asks are taken.
+   */
+  #nudge(): void {
+    if (this.#nudging) return;
+    this.#nudging = true;
+    this.#hooks.refreshSoon();
+    const again = async (): Promise<void> => {
+      for (let i = 0; i < NUDGE_MAX; i++) {
+        await new Promise((r) => setTimeout(r, NUDGE_EVERY_MS).unref());
+        if (this.#mode !== 'leader' || this.#stopped) return;
+        if ((await this.#redis.hlen(this.#keys.asks)) === 0) return;
+        this.#hooks.refreshSoon();
+      }
+    };
+    void again()
+      .catch(() => undefined)
+      .finally(() => (this.#nudging = false));
   }
 
   async #readRound(id: number): Promise<RoundRecord | undefined> {
@@ -335,11 +361,6 @@ export class Cluster implements TokenSource {
   }
 
   async #fetch(req: ILatestConfigsRequest, signal?: AbortSignal): Promise<ILatestConfigsResponse> {
-    // A response from Redis that the Refresher rejected shows up as the error it sends next.
-    if (this.#lastSource === 'round' && req.hasError === true && (req.error ?? '').startsWith('tuf:')) {
-      this.#noteRejected(req.error ?? '');
-    }
-    this.#lastSource = 'backend';
     void this.#register(req);
     if (this.#mode === 'leader') return this.#lead(req, signal);
     if (this.#mode === 'follower' && req.hasError !== true && !isFullResync(req)) {
@@ -349,9 +370,9 @@ export class Cluster implements TokenSource {
           const response = decodeResponse(round.record.payload);
           this.#lastUsedRound = Math.max(this.#lastUsedRound, round.id);
           this.#covered = new Set([...round.record.products, ...round.record.newProducts]);
-          this.#lastSource = 'round';
           this.#counts.used++;
           this.#rounds.inc({ result: 'used' });
+          this.#checkVerified(round.id);
           return response;
         } catch (err) {
           this.#noteRejected((err as Error).message);
@@ -365,6 +386,18 @@ export class Cluster implements TokenSource {
     const response = await this.#o.backend.fetchLatestConfigs(req, signal);
     this.#covered = new Set([...(req.products ?? []), ...(req.newProducts ?? [])]);
     return response;
+  }
+
+  /**
+   * The Refresher verifies a response synchronously as soon as it has it: once the current microtasks ran, its error
+   * says whether the round's bytes were rejected. A rejected round is counted and the next refresh (a full one,
+   * sent with has_error) goes to the backend.
+   */
+  #checkVerified(id: number): void {
+    setImmediate(() => {
+      const err = this.#hooks.lastRefreshError;
+      if (err?.startsWith('tuf:') === true) this.#noteRejected(`round ${id}: ${err}`);
+    });
   }
 
   /** A follower's round: the adoptable one if it answers the request, else the round that answers its ask. */
@@ -433,15 +466,25 @@ export class Cluster implements TokenSource {
     );
     const response = await this.#o.backend.fetchLatestConfigs(roundReq, signal);
     this.#covered = new Set([...(roundReq.products ?? []), ...(roundReq.newProducts ?? [])]);
-    const record: RoundRecord = {
+    const base: Omit<RoundRecord, 'askIds'> = {
       fence: this.#fence ?? 0,
       leader: this.replicaId,
       basis: basisOf(roundReq),
       products: roundReq.products ?? [],
       newProducts: roundReq.newProducts ?? [],
-      askIds: asks.map((a) => a.id),
       payload: encodeResponse(response),
     };
+    // Asks that arrived while the round was in flight join it when it answers them (as a request joins a refresh in
+    // flight); the others wait for the next round.
+    const late = await this.#takeAsks(token).catch(() => []);
+    const joined = late.filter((a) => roundAnswersAsk({ ...base, askIds: [] }, a.ask));
+    const waiting = late.filter((a) => !joined.includes(a));
+    const record: RoundRecord = { ...base, askIds: [...asks, ...joined].map((a) => a.id) };
+    if (waiting.length > 0) {
+      await this.#redis
+        .hset(this.#keys.asks, Object.fromEntries(waiting.map((a) => [a.id, encodeAsk(a.ask)])))
+        .catch(() => undefined);
+    }
     try {
       const id = Number(
         await this.#redis.eval(
@@ -459,6 +502,7 @@ export class Cluster implements TokenSource {
       if (id > 0) {
         this.#counts.published++;
         this.#rounds.inc({ result: 'published' });
+        this.#nudge();
       } else {
         this.#log.warn({ replica: this.replicaId }, 'cluster: lock lost during a round; not published');
       }

@@ -99,6 +99,21 @@ export function whyRoundCannotAnswer(
   return undefined;
 }
 
+/** Can the follower that sent `ask` use `round`? (The leader's check for asks that arrived during the round.) */
+export function roundAnswersAsk(round: RoundRecord, ask: Ask): boolean {
+  const req: ILatestConfigsRequest = {
+    currentConfigSnapshotVersion: ask.basis.configSnapshot,
+    currentConfigRootVersion: ask.basis.configRoot,
+    currentDirectorRootVersion: ask.basis.directorRoot,
+    backendClientState: Buffer.from(ask.basis.clientState, 'base64'),
+    hasError: ask.basis.hasError,
+    orgUuid: ask.basis.orgUuid,
+    products: [...ask.products],
+    newProducts: [...ask.newProducts],
+  };
+  return roundAnswers(round, req, new Set(ask.covered));
+}
+
 /**
  * The leader's upstream request for a round: its own request, with the fleet's products and active clients. Products
  * an asker at the same versions does not hold in full, and products the leader itself does not hold, are asked as new

@@ -165,6 +165,11 @@ export class RemoteConfigService implements RcService {
     this.#policy.refreshSoon();
   }
 
+  /** The last refresh's error, if it failed (a cluster follower learns that a round from Redis was rejected). */
+  get lastRefreshError(): string | undefined {
+    return this.#refresher.lastError;
+  }
+
   /** Runs one refresh now, outside the schedule (tests). */
   async refreshNow(): Promise<void> {
     await this.#refresher.refresh('scheduled');

@@ -40,7 +40,13 @@ function body(id: string, targetsVersion = 0): string {
       id,
       products: PRODUCTS,
       is_tracer: true,
-      client_tracer: { runtime_id: `rt-${id}`, language: 'node', tracer_version: '5.0.0', service: 'fleet', env: 'dev' },
+      client_tracer: {
+        runtime_id: `rt-${id}`,
+        language: 'node',
+        tracer_version: '5.0.0',
+        service: 'fleet',
+        env: 'dev',
+      },
     },
     cached_target_files: [],
   });
@@ -65,7 +71,7 @@ async function status(url: string): Promise<StatusReport> {
 }
 
 /** `n` new tracers, round-robin over `urls`, `concurrency` at a time; resolves with every HTTP status. */
-async function herd(urls: readonly string[], n: number, concurrency = 60): Promise<number[]> {
+async function herd(urls: readonly string[], n: number, concurrency = n): Promise<number[]> {
   const statuses: number[] = [];
   let next = 0;
   await Promise.all(
@@ -192,11 +198,15 @@ t.test('replicas on one Redis act as one agent and never trust Redis', { skip: !
   t.comment(`herd of 300: one replica ${singleCalls} backend calls, 3 replicas on Redis ${fleetCalls}`);
   if (process.env.FLEET_DEBUG) {
     for (const r of sim.stats.requests.slice(-fleetCalls)) {
-      t.comment(`  call from ${r.agentUuid} products ${r.products?.join()} new ${r.newProducts?.join()} clients ${r.activeClients?.length}`);
+      t.comment(
+        `  call from ${r.agentUuid} products ${r.products?.join()} new ${r.newProducts?.join()} clients ${r.activeClients?.length}`,
+      );
     }
     for (const a of fleet) {
       const s = await status(a.httpUrl);
-      t.comment(`  ${s.cluster?.replicaId} ${JSON.stringify(s.cluster)} ${JSON.stringify(s.bypass.fast)} ${JSON.stringify(s.refreshes)}`);
+      t.comment(
+        `  ${s.cluster?.replicaId} ${JSON.stringify(s.cluster)} ${JSON.stringify(s.bypass.fast)} ${JSON.stringify(s.refreshes)}`,
+      );
     }
   }
 
@@ -209,7 +219,9 @@ t.test('replicas on one Redis act as one agent and never trust Redis', { skip: !
   const seenAt: number[] = [];
   const probe = Promise.all(
     urls.map(async (url, i) => {
-      await waitUntil('new version', async () => ((await status(url)).versions.directorTargets > v0 ? true : undefined));
+      await waitUntil('new version', async () =>
+        (await status(url)).versions.directorTargets > v0 ? true : undefined,
+      );
       seenAt[i] = Date.now();
     }),
   );
@@ -232,6 +244,7 @@ t.test('replicas on one Redis act as one agent and never trust Redis', { skip: !
   );
   writeConfig(configs, FFE, ffeContent('v3'));
   await sim.rescan();
+  await new Promise((r) => setTimeout(r, 1100));
   const rejectedBefore = await Promise.all(urls.map(async (u) => (await status(u)).cluster?.roundsRejected ?? 0));
   await Promise.all(urls.map((u) => poll(u, randomUUID()))); // new tracers: every replica asks
   const attacker = createHttpBackendClient({ baseUrl: sim.url, apiKey: API_KEY, noTls: true, fetchTimeoutMs: 5000 });
