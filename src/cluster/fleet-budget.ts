@@ -57,7 +57,7 @@ export class FleetBudget implements BypassBudget {
     if (!this.#o.source.joined) return this.#local.tryTake(nowMs);
     const granted = this.leased > 0;
     if (granted) this.#leased--;
-    this.topUp();
+    void this.topUp();
     return granted;
   }
 

@@ -271,5 +271,5 @@ function strings(v: unknown, what: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
     throw new ClusterError('BAD_RECORD', `${what}: not a list of strings`);
   }
-  return v as string[];
+  return v;
 }
