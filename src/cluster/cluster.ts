@@ -203,7 +203,7 @@ export class Cluster implements TokenSource {
     intervalMs: number,
     wanted: number,
   ): Promise<{ granted: number; windowLeftMs: number }> {
-    const answer = (await this.#redis.eval(TAKE_TOKENS, 1, bucket, capacity, intervalMs, wanted));
+    const answer = await this.#redis.eval(TAKE_TOKENS, 1, bucket, capacity, intervalMs, wanted);
     if (!Array.isArray(answer) || typeof answer[0] !== 'number' || typeof answer[1] !== 'number') {
       throw new ClusterError('BAD_RECORD', 'token bucket answered an unexpected reply');
     }
@@ -513,7 +513,7 @@ export class Cluster implements TokenSource {
   }
 
   async #takeAsks(token: string): Promise<Array<{ id: string; ask: Ask }>> {
-    const flat = (await this.#redis.eval(TAKE_ASKS, 2, this.#keys.leader, this.#keys.asks, token));
+    const flat = await this.#redis.eval(TAKE_ASKS, 2, this.#keys.leader, this.#keys.asks, token);
     if (flat === null) throw new ClusterError('NOT_LEADER', 'the lock is not ours');
     if (!Array.isArray(flat)) throw new ClusterError('BAD_RECORD', 'asks: not a list');
     const asks: Array<{ id: string; ask: Ask }> = [];
@@ -555,7 +555,7 @@ export class Cluster implements TokenSource {
     if (this.#mode === 'standalone') return;
     const registration: Registration = {
       products: [...new Set([...(req.products ?? []), ...(req.newProducts ?? [])])],
-      clients: (req.activeClients ?? []),
+      clients: req.activeClients ?? [],
     };
     await this.#redis
       .set(this.#keys.registrationPrefix + this.replicaId, encodeRegistration(registration), 'PX', this.#o.clientsTtlMs)

@@ -33,7 +33,13 @@ import type { ClusterStatus, RcService, RequestContext, StatusReport } from './t
 import { Refresher } from './refresher.js';
 import { FastLanePolicy } from './fast-lane-policy.js';
 import { LegacyPolicy } from './legacy-policy.js';
-import { BypassStats, type BypassBudget, type FreshnessNeed, type ScheduledRequest, type SchedulingPolicy } from './scheduling.js';
+import {
+  BypassStats,
+  type BypassBudget,
+  type FreshnessNeed,
+  type ScheduledRequest,
+  type SchedulingPolicy,
+} from './scheduling.js';
 import type { UpstreamIdentity } from './latest-configs-request.js';
 
 /** The standard lane's block: below dd-trace-js's 2 s request timeout (the reference blocks exactly 2 s). */
