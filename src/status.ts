@@ -51,6 +51,7 @@ export function formatStatus(s: StatusReport): string {
       `  ${c.path}  v${c.version}  ${c.length} B${c.expires ? `  expires ${new Date(c.expires * 1000).toISOString()}` : ''}`,
     );
   }
+  for (const w of s.sourceWarnings ?? []) lines.push(`  skipped: ${w}`);
   lines.push('');
   const byProduct = Object.entries(s.activeClientsByProduct).sort(([a], [b]) => a.localeCompare(b));
   lines.push(`Active clients: ${s.activeClients.length}`);

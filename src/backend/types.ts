@@ -29,7 +29,8 @@ export type AttackMode =
   | 'expired-timestamp'
   | 'wrong-key'
   | 'director-config-mismatch'
-  | 'org-uuid-mismatch';
+  | 'org-uuid-mismatch'
+  | 'org-id-mismatch';
 export const ATTACK_MODES: readonly AttackMode[] = [
   'none',
   'tampered-file',
@@ -39,6 +40,7 @@ export const ATTACK_MODES: readonly AttackMode[] = [
   'wrong-key',
   'director-config-mismatch',
   'org-uuid-mismatch',
+  'org-id-mismatch',
 ];
 
 export interface PinnedRoots {

@@ -16,6 +16,7 @@ import { serviceErrorToGrpcStatus } from './status.js';
 import { ServiceError } from '../service/error.js';
 
 const MRF_UNAVAILABLE = 'MRF remote configuration service not initialized';
+const RC_UNAVAILABLE = 'remote configuration service not initialized';
 
 export interface GrpcRequestDoneInfo {
   /** `OK`, a ServiceErrorCode, `UNAUTHENTICATED` or `INTERNAL` */
@@ -35,6 +36,8 @@ export interface GrpcServerOptions {
   readonly onRequestDone?: (info: GrpcRequestDoneInfo) => void;
   /** monotonic clock for request durations; performance.now by default */
   readonly monotonicNowMs?: () => number;
+  /** remote_configuration.enabled (default true); false → the RC methods answer Unimplemented at once */
+  readonly enabled?: boolean;
 }
 
 export interface GrpcServerHandle {
@@ -123,17 +126,28 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   const unimplemented = async (): Promise<never> => {
     throw new ServiceError('UNIMPLEMENTED', MRF_UNAVAILABLE);
   };
+  // The reference has no RC service when it is disabled (PROTOCOL.md §1): answer at once, never wait on a bypass.
+  const disabled = async (): Promise<never> => {
+    throw new ServiceError('UNIMPLEMENTED', RC_UNAVAILABLE);
+  };
+  const enabled = opts.enabled ?? true;
 
   const implementation: UntypedServiceImplementation = {
     ClientGetConfigs: unary(
-      (request: Parameters<RcService['clientGetConfigs']>[0], ctx) => service.clientGetConfigs(request, ctx),
+      enabled
+        ? (request: Parameters<RcService['clientGetConfigs']>[0], ctx) => service.clientGetConfigs(request, ctx)
+        : disabled,
       true,
     ),
-    GetConfigState: unary(async () => service.getConfigState()),
-    ResetConfigState: unary(async () => {
-      await service.resetConfigState();
-      return {};
-    }),
+    GetConfigState: unary(enabled ? async () => service.getConfigState() : disabled),
+    ResetConfigState: unary(
+      enabled
+        ? async () => {
+            await service.resetConfigState();
+            return {};
+          }
+        : disabled,
+    ),
     // the multi-region-failover service is not provided (PROTOCOL.md §2)
     ClientGetConfigsHA: unary(unimplemented),
     GetConfigStateHA: unary(unimplemented),

@@ -71,6 +71,16 @@ export class ClientTracker {
     return active.map((e) => ({ ...e.client, lastSeen: e.lastSeen }));
   }
 
+  /** Active clients per product, without copying the clients (metrics scrapes). */
+  countByProduct(nowMs: number): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const entry of this.#clients.values()) {
+      if (nowMs > entry.lastSeen + this.ttlMs) continue;
+      for (const p of entry.client.products ?? []) counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   activeProducts(nowMs: number): Set<string> {
     const products = new Set<string>();
     for (const c of this.activeClients(nowMs)) for (const p of c.products ?? []) products.add(p);

@@ -14,6 +14,7 @@ export type { Snapshot, SnapshotTarget } from './snapshot.js';
 export { BYPASS_OUTCOMES, type BypassOutcome, type BypassBudget } from './scheduling.js';
 export {
   buildLatestConfigsRequest,
+  upstreamIdentityFromConfig,
   type UpstreamIdentity,
   type LatestConfigsRequestInput,
 } from './latest-configs-request.js';

@@ -59,6 +59,8 @@ export interface RemoteConfigServiceOptions {
   readonly metrics?: ServiceMetrics;
   readonly log?: Logger;
   readonly random?: () => number;
+  /** Problems of the config source to show in status (the local signed source's skipped files). */
+  readonly sourceWarnings?: () => readonly string[];
   /** Extra upstream identity fields (defaults: hostname and agentVersion above). */
   readonly identity?: UpstreamIdentity;
   /** Bypass budgets (fast-lane policy); default: local token buckets. A fleet sharing Redis injects its own. */
@@ -123,6 +125,7 @@ export class RemoteConfigService implements RcService {
       mutex,
       pinnedRoots: options.pinnedRoots,
       identity: options.identity ?? { hostname: options.hostname, agentVersion: options.agentVersion },
+      ...(cfg.rcKey ? { orgId: cfg.rcKey.orgId } : {}),
       refreshIntervalMs: cfg.refreshIntervalMs,
       refreshIntervalOverridable: cfg.refreshIntervalOverridable,
       prefetchProducts: fastLaneOn && cfg.fastLane.prefetch ? cfg.fastLane.products : [],
@@ -166,7 +169,7 @@ export class RemoteConfigService implements RcService {
     await this.#policy.stop();
   }
 
-  /** Refresh as soon as the spacing allows (a cluster follower adopting the leader's round, or a leader asked). */
+  /** Refresh as soon as the spacing allows (the local source changed; a cluster follower adopting a round). */
   refreshSoon(): void {
     this.#policy.refreshSoon();
   }
@@ -373,6 +376,7 @@ export class RemoteConfigService implements RcService {
       })),
       activeClientsByProduct: byProduct,
       bypass: this.#stats.counts,
+      ...(this.#o.sourceWarnings ? { sourceWarnings: [...this.#o.sourceWarnings()] } : {}),
       refreshes: this.#refresher.refreshCounts,
       ...(this.#o.cluster ? { cluster: this.#o.cluster.status() } : {}),
     };
@@ -393,7 +397,7 @@ export class RemoteConfigService implements RcService {
   /** Refreshes the active-clients gauge (called by /metrics scrapes). */
   collectGauges(): void {
     this.metrics.activeClients.reset();
-    for (const [product, n] of Object.entries(this.status().activeClientsByProduct)) {
+    for (const [product, n] of this.#tracker.countByProduct(this.#clock.now())) {
       this.metrics.activeClients.set({ product }, n);
     }
   }

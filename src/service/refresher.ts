@@ -62,6 +62,8 @@ export interface RefresherOptions {
   readonly mutex: Mutex;
   readonly pinnedRoots: { readonly config: Uint8Array; readonly director: Uint8Array };
   readonly identity: UpstreamIdentity;
+  /** Org ID from the RC key: director targets of another org are refused (the reference's org-ID check). */
+  readonly orgId?: number;
   readonly refreshIntervalMs: number;
   readonly refreshIntervalOverridable: boolean;
   /** Products asked for from the first refresh on, before any client asks (fast_lane.prefetch). */
@@ -215,13 +217,14 @@ export class Refresher {
       const next = verifyUpdate(this.#state, response, this.o.clock.now());
       const configRoot = tufVersions(next).configRoot;
       const storedOrgUuid = await this.#orgUuid(configRoot);
-      verifyOrg(next, { storedOrgUuid });
+      verifyOrg(next, { storedOrgUuid, ...(this.o.orgId === undefined ? {} : { orgId: this.o.orgId }) });
       if (generation !== this.#generation) return (result = 'stale'); // a reset happened meanwhile
       if (next !== this.#state) {
         await this.o.store.saveState(exportState(next), { configRootVersion: configRoot, uuid: storedOrgUuid });
       }
       const prepared =
         next !== this.#state || !this.#updatedSinceStart ? buildSnapshot(next, true, this.o.clock.now()) : undefined;
+      const previous = this.#snapshot;
       const release = lockHeld ? undefined : await this.#lock();
       try {
         if (generation !== this.#generation) return (result = 'stale');
@@ -234,7 +237,10 @@ export class Refresher {
       } finally {
         release?.();
       }
-      if (prepared) this.o.onPublish(prepared);
+      if (prepared) {
+        this.o.onPublish(prepared);
+        this.#logPublish(previous, prepared, reason);
+      }
       this.#onSuccess(request.newProducts ?? []);
       this.#recentRefreshMs.push(this.o.clock.now() - startedAt);
       if (this.#recentRefreshMs.length > RECENT_REFRESHES) this.#recentRefreshMs.shift();
@@ -246,6 +252,22 @@ export class Refresher {
       this.o.metrics.backendRefreshSeconds.observe((performance.now() - t0) / 1000);
     }
     return result;
+  }
+
+  #logPublish(previous: Snapshot, next: Snapshot, reason: RefreshReason): void {
+    const before = new Map(previous.targets.map((t) => [t.path, t.hashes.sha256]));
+    const added: string[] = [];
+    const changed: string[] = [];
+    for (const t of next.targets) {
+      const old = before.get(t.path);
+      if (old === undefined) added.push(t.path);
+      else if (old !== t.hashes.sha256) changed.push(t.path);
+      before.delete(t.path);
+    }
+    this.o.log.info(
+      { reason, versions: next.versions, added, changed, removed: [...before.keys()] },
+      `published director targets v${next.versions.directorTargets}: ${added.length} added, ${changed.length} changed, ${before.size} removed`,
+    );
   }
 
   /** ResetConfigState: back to the pinned roots, empty store, full resync on the next refresh. */

@@ -67,6 +67,8 @@ export interface StatusReport {
   readonly activeClientsByProduct: Readonly<Record<string, number>>;
   readonly bypass: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly refreshes: Readonly<Record<string, number>>;
+  /** Files of the config source that were skipped, and why (local signed source). */
+  readonly sourceWarnings?: readonly string[];
   readonly cluster?: ClusterStatus;
 }
 

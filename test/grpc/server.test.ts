@@ -46,7 +46,7 @@ interface Harness {
   done: GrpcRequestDoneInfo[];
 }
 
-async function harness(t: TestLike): Promise<Harness> {
+async function harness(t: TestLike, enabled = true): Promise<Harness> {
   const service = new FakeService();
   const dataDir = t.testdir();
   const done: GrpcRequestDoneInfo[] = [];
@@ -55,6 +55,7 @@ async function harness(t: TestLike): Promise<Harness> {
     dataDir,
     host: '127.0.0.1',
     port: 0,
+    enabled,
     onRequestDone: (info) => done.push(info),
   });
   t.teardown(() => server.stop(0));
@@ -223,6 +224,23 @@ t.test('the HA methods are UNIMPLEMENTED', async (t) => {
     details: 'MRF remote configuration service not initialized',
   });
   t.equal(h.service.calls.length, 0);
+});
+
+t.test('remote_configuration.enabled false: the RC methods answer UNIMPLEMENTED at once', async (t) => {
+  const { service, server, creds, done } = await harness(t, false);
+  // a service that never answers: reaching it would hang the test instead of failing fast
+  service.clientGetConfigsImpl = () => new Promise(() => undefined);
+  const c = client(t, server.address, creds);
+  const unimplemented = { code: status.UNIMPLEMENTED, details: 'remote configuration service not initialized' };
+  await t.rejects(c.clientGetConfigs(REQUEST), unimplemented);
+  await t.rejects(c.getConfigState(), unimplemented);
+  await t.rejects(c.resetConfigState(), unimplemented);
+  t.equal(service.calls.length, 0, 'the service is never called');
+  t.equal(service.resets, 0);
+  t.same(
+    done.map((d) => d.code),
+    ['UNIMPLEMENTED'],
+  );
 });
 
 t.test('cancelling the call aborts RequestContext.signal', async (t) => {
