@@ -3,7 +3,7 @@
 // two fleets (cluster names) on one Redis never share a lock.
 import t from 'tap';
 import { Cluster } from '../../src/cluster/index.js';
-import type { ClusterConfig } from '../../src/config/index.js';
+import { loadConfig, type ClusterConfig } from '../../src/config/index.js';
 import { waitUntil } from '../helpers/agent-process.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { SignedTestBackend, FFE_FILE } from '../helpers/signed-backend.js';
@@ -53,3 +53,34 @@ t.test(
     t.equal(b.status().fencingToken, 2, 'a new fencing token');
   },
 );
+
+t.test('cluster keys: standalone by default; env vars and durations', (t) => {
+  t.same(loadConfig({ env: {} }).remoteConfiguration.cluster, {
+    redisUrl: '',
+    name: 'default',
+    lockTtlMs: 5000,
+    connectTimeoutMs: 1000,
+    commandTimeoutMs: 500,
+  });
+  const c = loadConfig({
+    env: {
+      DD_REMOTE_CONFIGURATION_CLUSTER_REDIS_URL: 'redis://127.0.0.1:6379/2',
+      DD_REMOTE_CONFIGURATION_CLUSTER_NAME: 'edge-eu',
+      DD_REMOTE_CONFIGURATION_CLUSTER_LOCK_TTL: '2s',
+      DD_REMOTE_CONFIGURATION_CLUSTER_COMMAND_TIMEOUT_MS: '250',
+    },
+  }).remoteConfiguration.cluster;
+  t.same(c, {
+    redisUrl: 'redis://127.0.0.1:6379/2',
+    name: 'edge-eu',
+    lockTtlMs: 2000,
+    connectTimeoutMs: 1000,
+    commandTimeoutMs: 250,
+  });
+  t.throws(
+    () => loadConfig({ env: { DD_REMOTE_CONFIGURATION_CLUSTER_NAME: 'a b' } }),
+    /remote_configuration\.cluster\.name/,
+    'a bad cluster name names the key',
+  );
+  t.end();
+});
