@@ -27,6 +27,7 @@ import {
   type RcService,
 } from './service/index.js';
 import { buildHttpApp, createContainerTagSource, httpListenOptions } from './http/index.js';
+import { Cluster } from './cluster/index.js';
 import { startGrpcServer } from './grpc/index.js';
 import { RC_AGENT_VERSION } from './version.js';
 
@@ -137,21 +138,43 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (recreated) log.warn({ reason: recreated }, 'state store recreated');
 
     const metrics = createServiceMetrics({ defaultMetrics: true });
+    // Replicas on Redis (src/cluster), only when remote_configuration.cluster.redis_url is set: the cluster wraps the
+    // backend and supplies fleet-wide bypass budgets; it stops after the service (its poll loop uses it).
+    const cluster =
+      rc.enabled && rc.cluster.redisUrl !== ''
+        ? new Cluster({
+            config: rc.cluster,
+            apiKey: rc.apiKey,
+            backend,
+            budgets: {
+              fast: rc.fastLane.cacheBypassLimit,
+              standard: rc.cacheBypassLimit,
+              refillIntervalMs: rc.refreshIntervalMs,
+            },
+            clientsTtlMs: rc.clientsTtlMs,
+            registry: metrics.registry,
+            log,
+          })
+        : undefined;
+    if (cluster) stops.push(() => cluster.stop());
     const service = new RemoteConfigService({
       config: rc,
       hostname: config.hostname,
       agentVersion: rc.upstreamAgentVersion,
       // hostname, agent version, trace_agent_env and host tags as the reference fills them
       identity: upstreamIdentityFromConfig(config),
-      backend,
+      backend: cluster?.backend ?? backend,
       pinnedRoots,
       store,
       metrics,
       log,
       ...(sourceWarnings ? { sourceWarnings } : {}),
+      ...(cluster ? { budgets: cluster.budgets, cluster } : {}),
     });
     created.service = service;
     if (rc.enabled) {
+      cluster?.attach(service);
+      cluster?.start();
       service.start();
       stops.push(() => service.stop());
     }

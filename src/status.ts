@@ -34,6 +34,12 @@ export function formatStatus(s: StatusReport): string {
   lines.push(`Config repo:    root v${v.configRoot}, snapshot v${v.configSnapshot}`);
   lines.push(`Refresh:        every ${s.refreshIntervalMs / 1000} s; last update ${s.lastUpdate ?? 'never'}`);
   lines.push(`Last error:     ${s.lastError ?? 'none'}`);
+  if (s.cluster) {
+    const c = s.cluster;
+    lines.push(
+      `Cluster:        ${c.name}: ${c.mode}${c.reason ? ` (${c.reason})` : ''}; replica ${c.replicaId}; rounds published ${c.roundsPublished}, used ${c.roundsUsed}, rejected ${c.roundsRejected}; own fetches ${c.fallbackFetches}`,
+    );
+  }
   lines.push(
     `Fetching:       ${s.fetchedProducts.join(', ') || 'no product yet'}${s.freshAsOf ? ` (backend state as of ${s.freshAsOf})` : ''}`,
   );

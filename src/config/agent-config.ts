@@ -12,6 +12,15 @@ export interface FastLaneConfig {
   readonly prefetch: boolean;
 }
 
+/** Replicas on Redis (src/cluster); `redisUrl` empty = standalone. */
+export interface ClusterConfig {
+  readonly redisUrl: string;
+  readonly name: string;
+  readonly lockTtlMs: number;
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+}
+
 export interface RemoteConfigConfig extends DatadogSettings {
   readonly enabled: boolean;
   readonly apiKey: string;
@@ -35,6 +44,7 @@ export interface RemoteConfigConfig extends DatadogSettings {
   readonly localDir: string;
   readonly localOrgId: number;
   readonly fastLane: FastLaneConfig;
+  readonly cluster: ClusterConfig;
 }
 
 export interface AgentConfig {

@@ -2,7 +2,7 @@ export { loadConfig, DEFAULT_LOCAL_CONFIG_DIR, type LoadConfigOptions } from './
 export { ConfigError, type ConfigErrorCode } from './error.js';
 export { KEYS, envNames, type ConfigKey } from './schema.js';
 export { parseDurationMs } from './duration.js';
-export type { AgentConfig, RemoteConfigConfig, FastLaneConfig, Policy } from './agent-config.js';
+export type { AgentConfig, RemoteConfigConfig, FastLaneConfig, ClusterConfig, Policy } from './agent-config.js';
 export { embeddedRootsForSite } from './embedded-roots.js';
 export { loadConfigWithSources, flattenLeaves, CONFIG_SOURCES_BY_PRIORITY } from './sources.js';
 export type { ConfigSource, ResolvedConfig, ResolvedSetting } from './sources.js';

@@ -173,6 +173,13 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
         blockTtlMs: get<number>('remote_configuration.fast_lane.block_ttl_ms'),
         prefetch: get<boolean>('remote_configuration.fast_lane.prefetch'),
       },
+      cluster: {
+        redisUrl: get<string>('remote_configuration.cluster.redis_url'),
+        name: get<string>('remote_configuration.cluster.name'),
+        lockTtlMs: Math.max(100, get<number>('remote_configuration.cluster.lock_ttl')),
+        connectTimeoutMs: get<number>('remote_configuration.cluster.connect_timeout_ms'),
+        commandTimeoutMs: get<number>('remote_configuration.cluster.command_timeout_ms'),
+      },
     },
   };
 }

@@ -192,6 +192,32 @@ export const KEYS = {
     default: 500,
     describe: 'longest a fast-lane request waits for its refresh (ms)',
   },
+  // Replicas on Redis (src/cluster): empty redis_url = standalone.
+  'remote_configuration.cluster.redis_url': {
+    schema: str,
+    default: '',
+    describe: 'Redis shared by replicas (redis://host:port/db); empty = standalone',
+  },
+  'remote_configuration.cluster.name': {
+    schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)'),
+    default: 'default',
+    describe: 'cluster name: Redis keys are namespaced by it and the API-key hash',
+  },
+  'remote_configuration.cluster.lock_ttl': {
+    schema: durationMs,
+    default: 5000,
+    describe: 'leader lock TTL; a new leader takes over within 2x this',
+  },
+  'remote_configuration.cluster.connect_timeout_ms': {
+    schema: int(1, 60_000),
+    default: 1000,
+    describe: 'Redis connect timeout (ms); past it the replica runs standalone',
+  },
+  'remote_configuration.cluster.command_timeout_ms': {
+    schema: int(1, 60_000),
+    default: 500,
+    describe: 'Redis command timeout (ms); past it the replica runs standalone',
+  },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof KEYS;

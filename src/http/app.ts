@@ -97,10 +97,11 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   app.get('/healthz', (_request, reply) => reply.header('content-type', TEXT_PLAIN).send('ok\n'));
   app.get('/readyz', (_request, reply) => {
     const ready = opts.service.isReady();
+    const details = opts.service.readyDetails?.() ?? [];
     return reply
       .code(ready ? 200 : 503)
       .header('content-type', TEXT_PLAIN)
-      .send(ready ? 'ready\n' : 'not ready\n');
+      .send([ready ? 'ready' : 'not ready', ...details].join('\n') + '\n');
   });
   app.get('/status', (_request, reply) => reply.send(opts.service.status()));
   const metrics = opts.metrics;

@@ -7,6 +7,7 @@ export { silentLogger, type Logger } from './logger.js';
 export { createLaneClassifier, LANES, type Lane } from './lanes.js';
 export { validateRequest, MAX_CLIENT_PRODUCTS } from './validate.js';
 export { MIN_REFRESH_SPACING_MS, FAST_LANE_OUTAGE_RETRY_MS, type RefreshReason } from './refresher.js';
+export { MAX_UPSTREAM_CLIENTS } from './rc-service.js';
 export { FRESHNESS_WINDOW_MS, MAX_HOLD_MS } from './fast-lane-policy.js';
 export { LEGACY_BLOCK_TTL_MS } from './legacy-policy.js';
 export type { Snapshot, SnapshotTarget } from './snapshot.js';
@@ -17,7 +18,7 @@ export {
   type UpstreamIdentity,
   type LatestConfigsRequestInput,
 } from './latest-configs-request.js';
-export type { RcService, RequestContext, StatusReport, Transport } from './types.js';
+export type { ClusterStatus, RcService, RequestContext, StatusReport, Transport } from './types.js';
 export { compilePredicates, matchesPredicates, type CompiledPredicate } from './predicates.js';
 export { cachedFileIsCurrent, isTargetLive } from './selection.js';
 export { ClientTracker } from './client-tracker.js';

@@ -29,11 +29,17 @@ import { ServiceError } from './error.js';
 import { validateRequest } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { StateStore } from './state-store.js';
-import type { RcService, RequestContext, StatusReport } from './types.js';
+import type { ClusterStatus, RcService, RequestContext, StatusReport } from './types.js';
 import { Refresher } from './refresher.js';
 import { FastLanePolicy } from './fast-lane-policy.js';
 import { LegacyPolicy } from './legacy-policy.js';
-import { BypassStats, type FreshnessNeed, type ScheduledRequest, type SchedulingPolicy } from './scheduling.js';
+import {
+  BypassStats,
+  type BypassBudget,
+  type FreshnessNeed,
+  type ScheduledRequest,
+  type SchedulingPolicy,
+} from './scheduling.js';
 import type { UpstreamIdentity } from './latest-configs-request.js';
 
 /** The standard lane's block: below dd-trace-js's 2 s request timeout (the reference blocks exactly 2 s). */
@@ -57,6 +63,10 @@ export interface RemoteConfigServiceOptions {
   readonly sourceWarnings?: () => readonly string[];
   /** Extra upstream identity fields (defaults: hostname and agentVersion above). */
   readonly identity?: UpstreamIdentity;
+  /** Bypass budgets (fast-lane policy); default: local token buckets. A fleet sharing Redis injects its own. */
+  readonly budgets?: Readonly<Record<Lane, BypassBudget>>;
+  /** The cluster this replica belongs to, for status and /readyz (src/cluster). */
+  readonly cluster?: { status(): ClusterStatus };
 }
 
 const REPLY_MEMO_MAX_ENTRIES = 1024;
@@ -144,7 +154,7 @@ export class RemoteConfigService implements RcService {
       policy = new FastLanePolicy({
         clock: this.#clock,
         refresher: this.#refresher,
-        budgets: {
+        budgets: options.budgets ?? {
           fast: new TokenBucket({ capacity: cfg.fastLane.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
           standard: new TokenBucket({ capacity: cfg.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
         },
@@ -167,9 +177,14 @@ export class RemoteConfigService implements RcService {
     await this.#policy.stop();
   }
 
-  /** Refresh as soon as the spacing allows (the local source changed). */
+  /** Refresh as soon as the spacing allows (the local source changed; a cluster follower adopting a round). */
   refreshSoon(): void {
     this.#policy.refreshSoon();
+  }
+
+  /** The last refresh's error, if it failed (a cluster follower learns that a round from Redis was rejected). */
+  get lastRefreshError(): string | undefined {
+    return this.#refresher.lastError;
   }
 
   /** Runs one refresh now, outside the schedule (tests). */
@@ -376,7 +391,14 @@ export class RemoteConfigService implements RcService {
       bypass: this.#stats.counts,
       ...(this.#o.sourceWarnings ? { sourceWarnings: [...this.#o.sourceWarnings()] } : {}),
       refreshes: this.#refresher.refreshCounts,
+      ...(this.#o.cluster ? { cluster: this.#o.cluster.status() } : {}),
     };
+  }
+
+  readyDetails(): readonly string[] {
+    const c = this.#o.cluster?.status();
+    if (!c) return [];
+    return [`cluster ${c.name}: ${c.mode}${c.reason ? ` (${c.reason})` : ''}`];
   }
 
   #lastBypass(id: string): { lastBypass?: { outcome: string; waitedMs: number; at: string } } {

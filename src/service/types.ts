@@ -9,6 +9,22 @@ export interface RequestContext {
   readonly transport: Transport;
 }
 
+/** A replica's place in a fleet sharing Redis (src/cluster); absent when no cluster is configured. */
+export interface ClusterStatus {
+  readonly mode: 'standalone' | 'leader' | 'follower';
+  readonly name: string;
+  readonly replicaId: string;
+  /** Why the replica runs standalone (Redis unreachable, slow, …). */
+  readonly reason?: string;
+  readonly fencingToken?: number;
+  readonly roundsPublished: number;
+  readonly roundsUsed: number;
+  /** Refreshes this replica fetched from the backend itself while a follower (no usable round). */
+  readonly fallbackFetches: number;
+  /** Rounds read from Redis that failed TUF/Uptane verification here. */
+  readonly roundsRejected: number;
+}
+
 /** What `rc-agent status` and `GET /status` show (what `datadog-agent remote-config` prints). */
 export interface StatusReport {
   readonly enabled: boolean;
@@ -53,6 +69,7 @@ export interface StatusReport {
   readonly refreshes: Readonly<Record<string, number>>;
   /** Files of the config source that were skipped, and why (local signed source). */
   readonly sourceWarnings?: readonly string[];
+  readonly cluster?: ClusterStatus;
 }
 
 export interface RcService {
@@ -63,4 +80,6 @@ export interface RcService {
   /** True once a verified state exists (loaded from the store or fetched). */
   isReady(): boolean;
   status(): StatusReport;
+  /** Extra lines for `/readyz` (the cluster mode); none when standalone by configuration. */
+  readyDetails?(): readonly string[];
 }
