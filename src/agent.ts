@@ -1,14 +1,14 @@
 // The composition root of `rc-agent run`: components start in dependency order (store → service → poll loop →
-// listeners) and stop in reverse (stop accepting → drain in-flight requests within stop_timeout → stop the poll
-// loop → flush logs → close the store).
-import { mkdirSync } from 'node:fs';
+// listeners) and stop in reverse under one stop_timeout for the whole agent: both listeners stop accepting at once,
+// in-flight requests drain, then the poll loop stops, the store closes and the logs are flushed.
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { embeddedRootsForSite, type AgentConfig } from './config/index.js';
 import { createHttpBackendClient, createLocalSource, type BackendClient } from './backend/index.js';
 import { RemoteConfigService, StateStore, createServiceMetrics } from './service/index.js';
 import { buildHttpApp } from './http/index.js';
-import { startGrpcServer } from './grpc/index.js';
+import { startGrpcServer, type GrpcServerHandle } from './grpc/index.js';
 import { RC_AGENT_VERSION, UPSTREAM_AGENT_VERSION } from './version.js';
 
 export interface RunningAgent {
@@ -32,13 +32,17 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     options.log ?? pino({ level: config.logLevel === 'off' ? 'silent' : config.logLevel }, pino.destination(2));
   const announce = options.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
   for (const warning of config.warnings) log.warn(warning);
-  mkdirSync(config.runPath, { recursive: true });
+  ensurePrivateDir(config.runPath, log);
 
+  // components after the listeners, stopped in reverse order once the listeners have drained
   const stops: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
+  let app: FastifyInstance | undefined;
+  let grpc: GrpcServerHandle | undefined;
+  const stopAll = async (deadlineMs: number): Promise<void> => {
+    await drainListeners(app, grpc, deadlineMs, log);
     for (const stop of stops.reverse()) {
       try {
-        await stop();
+        await closeWithin(stop(), Math.max(0, deadlineMs - Date.now()));
       } catch (err) {
         log.error({ err }, 'error while stopping');
       }
@@ -92,8 +96,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       stops.push(() => service.stop());
     }
 
-    const app: FastifyInstance = buildHttpApp({
+    app = buildHttpApp({
       service,
+      logger: log,
       enabled: rc.enabled,
       version: RC_AGENT_VERSION,
       metrics: {
@@ -105,17 +110,16 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       },
     });
     const httpUrl = await app.listen({ host: config.bindHost, port: config.httpPort });
-    stops.push(() => closeWithin(app.close(), config.stopTimeoutMs));
     const url = new URL(httpUrl);
     announce(`listening http http://${config.bindHost}:${url.port}`);
 
-    const grpc = await startGrpcServer({
+    grpc = await startGrpcServer({
       service,
+      log,
       dataDir: config.runPath,
       host: config.bindHost,
       port: config.grpcPort,
     });
-    stops.push(() => grpc.stop(config.stopTimeoutMs));
     announce(`listening grpc ${grpc.address}`);
 
     return {
@@ -123,18 +127,56 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       grpcAddress: grpc.address,
       service,
       stop: async () => {
-        await stopAll();
+        await stopAll(Date.now() + config.stopTimeoutMs);
+        log.info('stopped');
         log.flush();
       },
     };
   } catch (err) {
-    await stopAll();
+    await stopAll(Date.now() + config.stopTimeoutMs);
     throw err;
   }
 }
 
-async function closeWithin(closing: Promise<unknown>, ms: number): Promise<void> {
+/**
+ * Both listeners stop accepting in the same tick and drain against one deadline; what is still open then is cut
+ * (gRPC's stop forces its own at the same deadline).
+ */
+async function drainListeners(
+  app: FastifyInstance | undefined,
+  grpc: GrpcServerHandle | undefined,
+  deadlineMs: number,
+  log: pino.Logger,
+): Promise<void> {
+  const graceMs = Math.max(0, deadlineMs - Date.now());
+  const closing = Promise.allSettled([app?.close(), grpc?.stop(graceMs)]);
+  if (!(await closeWithin(closing, graceMs))) {
+    log.warn({ stopTimeoutMs: graceMs }, 'stop_timeout reached: closing the connections still open');
+    app?.server.closeAllConnections();
+    await closeWithin(closing, 100);
+  }
+}
+
+/** run_path holds the auth token, the IPC key and the store: owner only. */
+function ensurePrivateDir(dir: string, log: pino.Logger): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+    log.warn({ dir, mode: mode.toString(8) }, 'run_path was accessible to other users: changed to 0700');
+  }
+}
+
+/** True if `closing` settled within `ms`; the timer never keeps the process alive. */
+async function closeWithin(closing: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  const finished = await Promise.race([
+    closing.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+    }),
+  ]);
   clearTimeout(timer);
+  return finished;
 }

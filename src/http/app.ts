@@ -10,6 +10,28 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 10_000;
 export const CONFIG_PATH = '/v0.7/config';
 
+/** Bounds on slow and greedy clients (README "Tuning"); a slow client only ever holds its own connection. */
+export interface HttpLimits {
+  /** the request line and headers must arrive within this (slowloris) */
+  readonly headersTimeoutMs: number;
+  /** the whole request, body included, must arrive within this (a body sent a byte at a time) */
+  readonly requestTimeoutMs: number;
+  /** a connection with no byte read or written for this long is closed (a client that never reads its answer) */
+  readonly socketIdleTimeoutMs: number;
+  /** open connections at most; beyond it new connections are closed at once */
+  readonly maxConnections: number;
+  /** how often the headers and request timeouts are checked */
+  readonly timeoutCheckIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  socketIdleTimeoutMs: 30_000,
+  maxConnections: 16_384,
+  timeoutCheckIntervalMs: 1_000,
+};
+
 export interface MetricsSource {
   readonly contentType: string;
   metrics(): Promise<string>;
@@ -29,6 +51,7 @@ export interface HttpAppOptions {
   /** called once per /v0.7/config request that reached the handler */
   readonly onRequestDone?: (info: RequestDoneInfo) => void;
   readonly keepAliveTimeoutMs?: number;
+  readonly limits?: Partial<HttpLimits>;
   /** errors only: request logging is off (no per-request logging on the hot path) */
   readonly logger?: FastifyBaseLogger;
   /** monotonic clock for request durations; performance.now by default */
@@ -51,12 +74,33 @@ function infoBody(opts: HttpAppOptions): string {
 
 export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   const bodyLimitBytes = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
   const app = Fastify({
     ...(opts.logger !== undefined ? { loggerInstance: opts.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.socketIdleTimeoutMs,
+    // close() ends idle keep-alive connections at once instead of waiting for their timeout
+    forceCloseConnections: 'idle',
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    },
   }) as unknown as FastifyInstance;
+  app.server.maxConnections = limits.maxConnections;
+  // once closing, every answer ends its connection: a kept-alive socket would hold the drain until its timeout
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
 
   // Every body is JSON to the config handler whatever its Content-Type: read it as bytes and decode there.
   app.removeAllContentTypeParsers();

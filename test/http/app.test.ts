@@ -175,8 +175,13 @@ t.test('service errors: 404 for Unimplemented/NotFound, 500 for the rest, valida
     ],
     [new ServiceError('UNAVAILABLE', 'stopping'), 500, 'rpc error: code = Unavailable desc = stopping\n'],
     [new ServiceError('CANCELLED', 'context canceled'), 500, 'rpc error: code = Canceled desc = context canceled\n'],
-    // a bug is not described to the client
-    [new TypeError('x is undefined'), 500, 'internal server error\n'],
+    // a bug is not described to the client, nor one the service wrapped as UNKNOWN (a store or system error)
+    [new TypeError('x is undefined'), 500, 'internal server error (id <id>)\n'],
+    [
+      new ServiceError('UNKNOWN', 'EACCES: /var/run/secret', { cause: new Error('EACCES: /var/run/secret') }),
+      500,
+      'internal server error (id <id>)\n',
+    ],
   ];
   for (const [error, status, body] of cases) {
     service.clientGetConfigsImpl = async () => {
@@ -184,7 +189,7 @@ t.test('service errors: 404 for Unimplemented/NotFound, 500 for the rest, valida
     };
     const res = await a.inject({ method: 'POST', url: '/v0.7/config', payload: '{}' });
     t.equal(res.statusCode, status, error.message);
-    t.equal(res.body, body);
+    t.equal(res.body.replace(/\(id [0-9a-f]{16}\)/, '(id <id>)'), body);
     t.equal(res.headers['content-type'], TEXT);
     t.equal(res.headers['x-content-type-options'], 'nosniff');
   }
