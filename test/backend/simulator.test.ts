@@ -216,6 +216,8 @@ void t.test('faults on every endpoint map to the client errors', async (t) => {
     ['hang', 'TIMEOUT'],
     ['reset', 'NETWORK'],
     ['garbage', 'BAD_RESPONSE'],
+    // headers at once, then a byte a second: the fetch timeout covers the body too
+    ['drip', 'TIMEOUT'],
   ];
   const calls: Array<() => Promise<unknown>> = [
     () => c.fetchLatestConfigs(firstRequest()),

@@ -1,0 +1,155 @@
+// Issue 13 properties 1 and 2 against a real agent process and the backend simulator: with a verified state held,
+// every backend fault mode (and a rate limit) leaves tracers with 0 non-2xx answers and the same configs byte for
+// byte, the poll loop keeps going (the fetch timeout covers a body that drips forever) and recovers once the fault
+// clears; every attack is rejected, visible in /status and rc_verification_failures_total{reason}, and the last
+// verified state keeps serving byte for byte.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { request } from 'undici';
+import { ATTACK_MODES, FAULT_MODES, type AttackMode, type FaultMode } from '../../src/backend/index.js';
+import type { StatusReport } from '../../src/service/index.js';
+import { waitUntil } from '../helpers/agent-process.js';
+import {
+  getJson,
+  postConfig,
+  servedFiles,
+  startAgentWithBackend,
+  tracerRequest,
+  waitReady,
+  type AgentWithBackend,
+} from '../helpers/agent-with-backend.js';
+
+const PRODUCTS = ['APM_TRACING', 'FFE_FLAGS'];
+/** Requests per fault mode or attack, half while the fault is being hit, half after. */
+const REQUESTS = Number(process.env.RC_FAULT_REQUESTS ?? 10);
+
+let seq = 0;
+
+/** `REQUESTS` first polls of new tracers: counts non-2xx and answers whose files differ from `expected`. */
+async function poll(
+  h: AgentWithBackend,
+  expected: Record<string, string>,
+): Promise<{ non2xx: number; changed: number }> {
+  let non2xx = 0;
+  let changed = 0;
+  await Promise.all(
+    Array.from({ length: REQUESTS }, async () => {
+      const res = await postConfig(h.agent.httpUrl, tracerRequest(`fault-${seq++}`, PRODUCTS));
+      if (res.status !== 200) non2xx++;
+      else if (JSON.stringify(servedFiles(res.body)) !== JSON.stringify(expected)) changed++;
+    }),
+  );
+  return { non2xx, changed };
+}
+
+async function status(h: AgentWithBackend): Promise<StatusReport> {
+  return (await getJson<StatusReport>(`${h.agent.httpUrl}/status`)).body;
+}
+
+async function verificationFailures(h: AgentWithBackend, reason?: string): Promise<number> {
+  const text = await (await request(`${h.agent.httpUrl}/metrics`)).body.text();
+  let n = 0;
+  for (const m of text.matchAll(/^rc_verification_failures_total\{reason="([^"]+)"\} (\d+)/gm))
+    if (reason === undefined || m[1] === reason) n += Number(m[2]);
+  return n;
+}
+
+/** Answers counted by the simulator for one outcome. */
+const answers = (h: AgentWithBackend, outcome: string): number => h.backend.stats.responses[outcome] ?? 0;
+
+async function baseline(h: AgentWithBackend): Promise<Record<string, string>> {
+  const res = await postConfig(h.agent.httpUrl, tracerRequest(`baseline-${seq++}`, PRODUCTS));
+  t.equal(res.status, 200);
+  const files = servedFiles(res.body);
+  t.ok(Object.keys(files).length >= 2, 'the tracer holds configs');
+  return files;
+}
+
+const AGENT_ENV = { DD_REMOTE_CONFIGURATION_FETCH_TIMEOUT: '3s', DD_STOP_TIMEOUT: '2s' };
+/** The error backoff after one failure is 30–60 s; new clients' bypass refreshes usually recover sooner. */
+const RECOVERY_MS = 90_000;
+
+/** Waits until a refresh succeeds again, asking as a new client (a bypass) meanwhile. */
+async function recovered(h: AgentWithBackend, what: string): Promise<void> {
+  await waitUntil(
+    what,
+    async () => {
+      if (!(await status(h)).lastError) return true;
+      await postConfig(h.agent.httpUrl, tracerRequest(`recovery-${seq++}`, PRODUCTS));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return undefined;
+    },
+    RECOVERY_MS,
+  );
+}
+
+t.test('backend faults: 0 non-2xx, configs kept byte for byte, the poll loop recovers', async (t) => {
+  const h = await startAgentWithBackend(t, { env: AGENT_ENV });
+  await waitReady(h.agent.httpUrl);
+  const held = await baseline(h);
+  const modes = FAULT_MODES.filter((m): m is Exclude<FaultMode, 'none'> => m !== 'none');
+  const outcomeOf = (m: FaultMode): string => (m === 'garbage' ? '200' : m);
+  for (const mode of modes) {
+    const before = answers(h, outcomeOf(mode));
+    h.backend.setFault(mode);
+    const during = await poll(h, held);
+    // the poll loop (or a bypass) reached the faulty backend and was answered by the fault
+    await waitUntil(`${mode} hit`, () => (answers(h, outcomeOf(mode)) > before ? true : undefined));
+    const after = await poll(h, held);
+    t.same({ mode, during, after }, { mode, during: { non2xx: 0, changed: 0 }, after: { non2xx: 0, changed: 0 } });
+    t.ok((await status(h)).lastError, `${mode}: the failure is visible in /status`);
+    // recovery: the next refreshes succeed and the error clears
+    h.backend.setFault('none');
+    await recovered(h, `recovery after ${mode}`);
+    t.same(servedFiles((await postConfig(h.agent.httpUrl, tracerRequest(`rec-${seq++}`, PRODUCTS))).body), held);
+  }
+
+  // a rate limit (429 with Retry-After) from a restarted backend on the same state and port
+  await h.backend.close();
+  await h.restartBackend({ rateLimitPerS: 0.2 });
+  const limited = await poll(h, held);
+  await waitUntil('a 429', () => (answers(h, '429') > 0 ? true : undefined), 30_000);
+  t.same(
+    { rateLimited: limited, after: await poll(h, held) },
+    {
+      rateLimited: { non2xx: 0, changed: 0 },
+      after: { non2xx: 0, changed: 0 },
+    },
+  );
+  t.equal(await verificationFailures(h), 0, 'a restarted backend is not mistaken for an attack');
+});
+
+t.test('attacks: rejected, visible in status and metrics; the last verified state keeps serving', async (t) => {
+  const h = await startAgentWithBackend(t, { env: AGENT_ENV });
+  await waitReady(h.agent.httpUrl);
+  const attacks = ATTACK_MODES.filter((m): m is Exclude<AttackMode, 'none'> => m !== 'none');
+  const ffe = join(h.configsDir, 'FFE_FLAGS', 'ffe-demo', 'config');
+  let edit = 0;
+  for (const attack of attacks) {
+    const held = await baseline(h);
+    const failuresBefore = await verificationFailures(h);
+    h.backend.setAttack(attack);
+    // a new version for the attack to tamper with
+    writeFileSync(
+      ffe,
+      readFileSync(ffe, 'utf8').replace(/"served by rc-agent[^"]*"/, `"served by rc-agent ${++edit}"`),
+    );
+    await h.backend.rescan();
+    await waitUntil(
+      `${attack} rejected`,
+      async () => ((await verificationFailures(h)) > failuresBefore ? true : undefined),
+      30_000,
+    );
+    const during = await poll(h, held);
+    t.same({ attack, during }, { attack, during: { non2xx: 0, changed: 0 } }, `${attack}: nothing unverified served`);
+    const st = await status(h);
+    t.ok(st.lastError, `${attack}: visible in /status (${st.lastError})`);
+    h.backend.setAttack('none');
+    await recovered(h, `recovery after ${attack}`);
+    const now = servedFiles((await postConfig(h.agent.httpUrl, tracerRequest(`rec-${seq++}`, PRODUCTS))).body);
+    t.not(JSON.stringify(now), JSON.stringify(held), `${attack}: the honest edit arrives after the attack stops`);
+  }
+  const text = await (await request(`${h.agent.httpUrl}/metrics`)).body.text();
+  t.match(text, /rc_verification_failures_total\{reason="[A-Z_]+"\} [1-9]/);
+});
