@@ -1,7 +1,7 @@
 // The trace-receiver side of rc-agent (DESIGN.md "Ports and paths"): /v0.7/config, /info, health, status
 // and metrics on one fastify instance. Not listening: the caller listens, tests use inject().
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RcService } from '../service/types.js';
+import type { RcService, StatusReport } from '../service/types.js';
 import { createConfigHandler, ignoreContentType, type RequestDoneInfo } from './config-route.js';
 import { httpErrorHandler, TEXT_PLAIN } from './error-handler.js';
 
@@ -72,6 +72,22 @@ function infoBody(opts: HttpAppOptions): string {
   });
 }
 
+/** The /readyz body, from the public status report. */
+export function readinessDetails(ready: boolean, status: StatusReport): string {
+  const requested = Object.keys(status.activeClientsByProduct).sort();
+  const served = new Set(status.configs.map((c) => c.product));
+  return JSON.stringify({
+    ready,
+    last_update: status.lastUpdate ?? null,
+    last_error: status.lastError ?? null,
+    director_targets_version: status.versions.directorTargets,
+    configs: status.configs.length,
+    // products active clients ask for, and those among them with configs in the verified state
+    products_requested: requested,
+    products_with_configs: requested.filter((p) => served.has(p)),
+  });
+}
+
 export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   const bodyLimitBytes = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const limits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
@@ -132,12 +148,14 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   const info = infoBody(opts);
   app.get('/info', (_request, reply) => reply.header('content-type', 'application/json').send(info));
   app.get('/healthz', (_request, reply) => reply.header('content-type', TEXT_PLAIN).send('ok\n'));
+  // 200/503 as before; the body says why (PROTOCOL-free, for operators): a state may be verified while every
+  // product fetch fails, which only the details show
   app.get('/readyz', (_request, reply) => {
     const ready = opts.service.isReady();
     return reply
       .code(ready ? 200 : 503)
-      .header('content-type', TEXT_PLAIN)
-      .send(ready ? 'ready\n' : 'not ready\n');
+      .header('content-type', 'application/json')
+      .send(readinessDetails(ready, opts.service.status()));
   });
   app.get('/status', (_request, reply) => reply.send(opts.service.status()));
   const metrics = opts.metrics;

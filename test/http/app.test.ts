@@ -316,9 +316,21 @@ t.test('/healthz, /readyz, /status', async (t) => {
   const a = app(service);
   t.teardown(() => a.close());
   t.equal((await a.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
-  t.equal((await a.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
+  const notReady = await a.inject({ method: 'GET', url: '/readyz' });
+  t.equal(notReady.statusCode, 503);
+  t.equal(notReady.json<{ ready: boolean }>().ready, false);
   service.ready = true;
-  t.equal((await a.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+  const ready = await a.inject({ method: 'GET', url: '/readyz' });
+  t.equal(ready.statusCode, 200);
+  t.same(ready.json(), {
+    ready: true,
+    last_update: null,
+    last_error: null,
+    director_targets_version: 1795344487,
+    configs: 1,
+    products_requested: [],
+    products_with_configs: [],
+  });
   const status = await a.inject({ method: 'GET', url: '/status' });
   t.equal(status.statusCode, 200);
   t.same(status.json(), service.status());

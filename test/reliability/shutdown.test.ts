@@ -76,6 +76,9 @@ t.test('SIGTERM with 200 requests in flight: all answered, both listeners closed
   );
   t.same(Object.fromEntries(statuses), { 200: IN_FLIGHT }, 'every in-flight request answered 200');
   t.equal(code, 0, 'exit 0 without the forced exit');
+  t.comment(
+    `chaos shutdown: in_flight=${IN_FLIGHT} answered_200=${statuses.get(200) ?? 0} lost=${errors.length} exit=${code}`,
+  );
   const out = h.agent.output();
   t.notMatch(out, /stop_timeout reached/, 'the drain finished before stop_timeout (the idle connection was closed)');
   t.match(out, /"msg":"stopped"/, 'the last log line was flushed');
