@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -452,4 +454,27 @@ t.test('the signal is not aborted after a normal response', async (t) => {
   const res = await fetch(`http://127.0.0.1:${port}/v0.7/config`, { method: 'POST', body: '{}' });
   t.equal(await res.text(), '{}');
   t.equal(service.calls[0]!.ctx.signal.aborted, false);
+});
+
+t.test('an internal error is logged with its stack under the ID the client got', async (t) => {
+  const service = new FakeService(async () => {
+    throw new Error('EACCES: /secret/path');
+  });
+  let logged = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logged += chunk.toString();
+      done();
+    },
+  });
+  const a = app(service, { logger: pino({ level: 'error' }, sink) });
+  t.teardown(() => a.close());
+  const res = await a.inject({ method: 'POST', url: '/v0.7/config', payload: '{}' });
+  t.equal(res.statusCode, 500);
+  t.notMatch(res.body, /EACCES|secret/);
+  const id = /\(id ([0-9a-f]{16})\)/.exec(res.body)?.[1];
+  t.ok(id);
+  const line = JSON.parse(logged.trim()) as { errorId: string; err: { stack: string } };
+  t.equal(line.errorId, id);
+  t.match(line.err.stack, /EACCES: \/secret\/path\n\s+at /);
 });
