@@ -25,6 +25,7 @@ const env = {
   RC_CHAOS_KILLS: values.kills,
   RC_FUZZ_RUNS: values.fuzz,
   RC_FAULT_REQUESTS: values.requests,
+  RC_ATTACKS: 'all',
 };
 
 process.stderr.write(

@@ -144,7 +144,9 @@ t.test('backend faults: 0 non-2xx, configs kept byte for byte, the poll loop rec
 t.test('attacks: rejected, visible in status and metrics; the last verified state keeps serving', async (t) => {
   const h = await startAgentWithBackend(t, { env: AGENT_ENV });
   await waitReady(h.agent.httpUrl);
-  const only = process.env.RC_ATTACKS?.split(',');
+  // npm test: one attack per verification stage (files, versions, signatures, org); scripts/chaos.ts: all
+  const chosen = process.env.RC_ATTACKS ?? 'tampered-file,rollback,wrong-key,org-uuid-mismatch';
+  const only = chosen === 'all' ? undefined : chosen.split(',');
   const attacks = ATTACK_MODES.filter(
     (m): m is Exclude<AttackMode, 'none'> => m !== 'none' && (only === undefined || only.includes(m)),
   );

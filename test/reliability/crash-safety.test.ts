@@ -17,7 +17,7 @@ import {
   type AgentWithBackend,
 } from '../helpers/agent-with-backend.js';
 
-const KILLS = Number(process.env.RC_CHAOS_KILLS ?? 3);
+const KILLS = Number(process.env.RC_CHAOS_KILLS ?? 2);
 const FFE_PATH = 'datadog/2/FFE_FLAGS/ffe-demo/config';
 const PRODUCTS = ['APM_TRACING', 'FFE_FLAGS'];
 const AGENT_ENV = { DD_REMOTE_CONFIGURATION_FETCH_TIMEOUT: '2s', DD_STOP_TIMEOUT: '2s' };

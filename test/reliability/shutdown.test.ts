@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import t from 'tap';
 import { Agent, request } from 'undici';
 import {
+  getJson,
   postConfig,
   startAgentWithBackend,
   tracerRequest,
@@ -49,12 +50,15 @@ t.test('SIGTERM with 200 requests in flight: all answered, both listeners closed
     // APM_TRACING is not fast lane: the standard bypass wait holds each request for up to its block TTL
     answers.push(postConfig(h.agent.httpUrl, tracerRequest(`shutdown-${i}`, ['APM_TRACING'])).catch((e: Error) => e));
   }
-  // the bypass refreshes have reached the (slow) backend: the requests are waiting
-  await waitUntil('a bypass refresh at the backend', () =>
-    h.backend.stats.configurationsRequests > before ? true : undefined,
-  );
   let answered = 0;
   for (const a of answers) void a.then(() => answered++);
+  // every request has reached the agent (it tracks the client on arrival) or been answered: none is still connecting
+  await waitUntil('all requests at the agent', async () => {
+    const st = (await getJson<{ activeClients: Array<{ id: string }> }>(`${h.agent.httpUrl}/status`)).body;
+    const arrived = st.activeClients.filter((c) => c.id.startsWith('shutdown-')).length;
+    return arrived === IN_FLIGHT || answered === IN_FLIGHT ? true : undefined;
+  });
+  t.ok(h.backend.stats.configurationsRequests > before, 'bypass refreshes reached the slow backend');
 
   const exited = h.agent.stop('SIGTERM');
   await waitUntil('the stop to begin', () => (/SIGTERM received/.test(h.agent.output()) ? true : undefined));
