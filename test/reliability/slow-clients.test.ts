@@ -9,9 +9,10 @@ import { FakeService } from '../helpers/fake-service.js';
 import { waitUntil } from '../helpers/agent-process.js';
 
 const LIMITS = {
-  headersTimeoutMs: 400,
-  requestTimeoutMs: 800,
-  socketIdleTimeoutMs: 800,
+  // short, yet far above what a normal request takes on a loaded machine
+  headersTimeoutMs: 1_500,
+  requestTimeoutMs: 3_000,
+  socketIdleTimeoutMs: 3_000,
   maxConnections: 40,
   timeoutCheckIntervalMs: 100,
 };
@@ -52,6 +53,7 @@ async function servedMeanwhile(url: string, n: number): Promise<number> {
     const res = await request(`${url}/v0.7/config`, { method: 'POST', body: BODY });
     await res.body.dump();
     if (res.statusCode === 200) ok++;
+    else process.stderr.write(`meanwhile: ${res.statusCode}\n`);
   }
   return ok;
 }
