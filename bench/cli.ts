@@ -1,11 +1,19 @@
 // `rc-agent bench …` (bin/rc-agent dispatches here, so src/ never imports bench/): `herd` and `throughput`.
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { TRACER_PRODUCTS } from './common/index.js';
 import { BenchError } from './error.js';
-import { runHerd, type HerdScenarioSpec } from './herd/index.js';
-import { formatMs, textTable } from './report/index.js';
+import {
+  herdSummaryText,
+  runHerd,
+  POPULATIONS,
+  TIMINGS,
+  type HerdScenarioSpec,
+  type Population,
+  type Timing,
+} from './herd/index.js';
 import { runThroughput, throughputSummaryTable } from './throughput/index.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -33,21 +41,23 @@ function keyValue(value: string, previous: Record<string, string> = {}): Record<
 }
 
 const POLICIES = ['legacy', 'fastlane'] as const;
-const ALL_SCENARIOS = 'legacy/legacy,legacy/fastlane,fastlane/legacy,fastlane/fastlane';
-
-/** `agent/client` pairs, e.g. `legacy/legacy,fastlane/fastlane`. */
-function scenarios(value: string): Array<{ agent: string; client: string }> {
-  return list(value).map((pair) => {
-    const [agent, client, extra] = pair.split('/');
-    if (
-      extra !== undefined ||
-      !POLICIES.includes(agent as (typeof POLICIES)[number]) ||
-      !POLICIES.includes(client as (typeof POLICIES)[number])
-    ) {
-      throw new InvalidArgumentError(`"${pair}" is not agent/client with each legacy or fastlane`);
-    }
-    return { agent: agent!, client: client! };
-  });
+/** A comma list whose items are each one of `allowed` (or an alias of one). */
+function oneOf<T extends string>(
+  what: string,
+  allowed: readonly T[],
+  aliases: Readonly<Record<string, T>> = {},
+): (value: string) => T[] {
+  return (value) => [
+    ...new Set(
+      list(value).map((item) => {
+        const v = aliases[item] ?? item;
+        if (!allowed.includes(v as T)) {
+          throw new InvalidArgumentError(`"${item}" is not a ${what} (${allowed.join(', ')})`);
+        }
+        return v as T;
+      }),
+    ),
+  ];
 }
 
 function timestamp(): string {
@@ -59,13 +69,17 @@ interface HerdCliOptions {
   rampMs: number;
   capMs: number;
   backendRttMs: number;
-  scenarios: Array<{ agent: string; client: string }>;
-  workers: number;
+  policies: Array<(typeof POLICIES)[number]>;
+  populations: Population[];
+  timings: Timing[];
+  rounds: number;
+  generatorProcs: number;
   products: string[];
   pollIntervalMs: number;
   fastPollIntervalMs: number;
   requestTimeoutMs: number;
-  agent?: string;
+  steadyDelayMs: number;
+  steadyWindowMs: number;
   real?: number;
   launchPerS: number;
   out?: string;
@@ -96,26 +110,45 @@ const program = new Command('rc-agent bench').description('benchmarks of rc-agen
 
 program
   .command('herd')
-  .description('boot a herd of tracers against a legacy and a fast-lane agent; time FFE_FLAGS delivery per tracer')
-  .option('--tracers <n>', 'tracers per scenario', integer(1, 100_000), 2000)
-  .option('--ramp-ms <ms>', 'boots spread evenly over this window', integer(0), 5000)
-  .option('--cap-ms <ms>', 'stop a scenario this long after the last boot at the latest', integer(0), 60_000)
-  .option('--backend-rtt-ms <ms>', 'backend simulator latency', integer(0, 60_000), 200)
-  .addOption(
-    new Option('--scenarios <list>', 'agent/client policy pairs')
-      .argParser(scenarios)
-      .default(scenarios(ALL_SCENARIOS), ALL_SCENARIOS),
+  .description(
+    'boot a herd of emulated tracers against legacy and fast-lane agents; time each tracer to the current FFE_FLAGS',
   )
-  .option('--workers <n>', 'load-generator worker threads', integer(1, 64), 2)
+  .option('--tracers <n>', 'tracers per scenario', integer(1, 100_000), 1000)
+  .option('--ramp-ms <ms>', 'boots spread evenly over this window', integer(0), 1000)
+  .option('--cap-ms <ms>', 'stop a scenario this long after the last boot at the latest', integer(0), 30_000)
+  .option('--backend-rtt-ms <ms>', 'backend simulator latency', integer(0, 60_000), 100)
+  .addOption(
+    new Option('--policies <list>', 'agent policies (DD_REMOTE_CONFIGURATION_POLICY)')
+      .argParser(oneOf('policy', POLICIES))
+      .default([...POLICIES], POLICIES.join(',')),
+  )
+  .addOption(
+    new Option('--populations <list>', 'tracer populations: unchanged (a), split (b), fastlane (c)')
+      .argParser(oneOf('population', POPULATIONS, { a: 'unchanged', b: 'split', c: 'fastlane' }))
+      .default([...POPULATIONS], POPULATIONS.join(',')),
+  )
+  .addOption(
+    new Option('--timings <list>', 'when the herd starts: ready, steady, changed')
+      .argParser(oneOf('timing', TIMINGS))
+      .default([...TIMINGS], TIMINGS.join(',')),
+  )
+  .option('--rounds <n>', 'runs per scenario (medians and spread are reported)', integer(1, 100), 1)
+  .option(
+    '--generator-procs <n>',
+    "load-generator processes (default: the cores left after the agent's)",
+    integer(1, 256),
+    Math.max(1, availableParallelism() - 1),
+  )
   .addOption(
     new Option('--products <list>', 'products each tracer asks for (must include FFE_FLAGS)')
       .argParser(list)
       .default([...TRACER_PRODUCTS], TRACER_PRODUCTS.join(',')),
   )
   .option('--poll-interval-ms <ms>', 'tracer poll interval (dd-trace-js: 5000)', integer(1), 5000)
-  .option('--fast-poll-interval-ms <ms>', 'fast-lane client poll interval until first delivery', integer(1), 1000)
+  .option('--fast-poll-interval-ms <ms>', 'split/fastlane FFE_FLAGS interval until first delivery', integer(1), 1000)
   .option('--request-timeout-ms <ms>', 'tracer request timeout (dd-trace-js: 2000)', integer(1), 2000)
-  .option('--agent <url>', 'target this running agent instead of starting one per scenario')
+  .option('--steady-delay-ms <ms>', 'steady/changed: the herd starts this long after readiness', integer(3000), 6000)
+  .option('--steady-window-ms <ms>', 'agent CPU per steady poll measured over this window (0: skip)', integer(0), 5000)
   .option('--real <n>', 'use N real dd-trace-js processes instead of emulated tracers', integer(1, 2000))
   .option('--launch-per-s <n>', 'real tracer process launches per second', integer(1, 1000), 4)
   .option('--out <dir>', 'results directory (default bench/results/herd-<time>)')
@@ -124,22 +157,16 @@ program
   .option('--agent-env <KEY=VALUE>', 'extra agent setting (repeatable)', keyValue)
   .addOption(new Option('--repo-root <dir>', 'checkout whose bin/rc-agent runs').default(REPO_ROOT).hideHelp())
   .action(async (o: HerdCliOptions) => {
-    const specs: HerdScenarioSpec[] =
-      o.agent !== undefined
-        ? [...new Set(o.scenarios.map((s) => s.client))].map((client) => ({
-            agentPolicy: 'external',
-            clientPolicy: o.real !== undefined ? 'dd-trace-js' : (client as 'legacy' | 'fastlane'),
-          }))
-        : o.real !== undefined
-          ? [...new Set(o.scenarios.map((s) => s.agent))].map((agent) => ({
-              agentPolicy: agent as 'legacy' | 'fastlane',
-              clientPolicy: 'dd-trace-js',
-            }))
-          : o.scenarios.map((s) => ({
-              agentPolicy: s.agent as 'legacy' | 'fastlane',
-              clientPolicy: s.client as 'legacy' | 'fastlane',
-            }));
-    const dedup = [...new Map(specs.map((s) => [`${s.agentPolicy}/${s.clientPolicy}`, s])).values()];
+    // Real dd-trace-js processes are unchanged tracers; the `changed` timing needs an observable document hash.
+    const populations = o.real !== undefined ? ['unchanged' as const] : o.populations;
+    const timings =
+      o.real !== undefined && o.timings.includes('changed') ? o.timings.filter((t) => t !== 'changed') : o.timings;
+    const specs: HerdScenarioSpec[] = [];
+    for (const timing of timings) {
+      for (const population of populations) {
+        for (const policy of o.policies) specs.push({ policy, population, timing });
+      }
+    }
     const out = await runHerd({
       repoRoot: resolve(o.repoRoot),
       outDir: resolve(o.out ?? join(REPO_ROOT, 'bench', 'results', `herd-${timestamp()}`)),
@@ -147,55 +174,21 @@ program
       rampMs: o.rampMs,
       capMs: o.capMs,
       backendRttMs: o.backendRttMs,
-      scenarios: dedup,
-      workers: o.workers,
+      scenarios: specs,
+      rounds: o.rounds,
+      generatorProcs: o.generatorProcs,
       products: o.products,
       pollIntervalMs: o.pollIntervalMs,
       fastPollIntervalMs: o.fastPollIntervalMs,
       requestTimeoutMs: o.requestTimeoutMs,
+      steadyDelayMs: o.steadyDelayMs,
+      steadyWindowMs: o.steadyWindowMs,
       pin: o.pin,
-      ...(o.agent === undefined ? {} : { agentUrl: o.agent }),
       ...(o.real === undefined ? {} : { real: { launchPerS: o.launchPerS } }),
       progress: o.progress && process.stderr.isTTY === true,
       ...(o.agentEnv === undefined ? {} : { agentEnv: o.agentEnv }),
     });
-    const list = Object.values(out.results.scenarios);
-    process.stdout.write(
-      `${textTable(
-        [
-          'scenario',
-          'FFE p50',
-          'FFE p90',
-          'FFE p99',
-          'FFE max',
-          'delivered',
-          'all p99',
-          'backend refreshes',
-          'agent CPU s',
-          'RSS MiB',
-        ],
-        list.map((s) => [
-          s.loadGeneratorSaturated ? `${s.key} (LOAD GENERATOR SATURATED)` : s.key,
-          formatMs(s.ffe.p50),
-          formatMs(s.ffe.p90),
-          formatMs(s.ffe.p99),
-          formatMs(s.ffe.max),
-          `${s.ffe.delivered}/${s.tracers}`,
-          formatMs(s.allConfigs.p99),
-          s.backend.refreshes,
-          s.agent?.cpuSeconds ?? null,
-          s.agent === null ? null : (s.agent.rssPeakBytes / 1048576).toFixed(0),
-        ]),
-      )}\n`,
-    );
-    for (const c of out.results.comparisons) {
-      process.stdout.write(
-        `${c.candidate} vs ${c.baseline}: FFE p50 ${c.ffeP50Speedup ?? '–'}× faster, p99 ${c.ffeP99Speedup ?? '–'}× faster\n`,
-      );
-    }
-    process.stdout.write(
-      `cpu: ${out.results.cpu.description}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`,
-    );
+    process.stdout.write(`${herdSummaryText(out.results)}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`);
   });
 
 program

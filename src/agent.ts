@@ -4,12 +4,18 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { embeddedRootsForSite, type AgentConfig } from './config/index.js';
-import { createHttpBackendClient, createLocalSource, type BackendClient } from './backend/index.js';
-import { RemoteConfigService, StateStore, createServiceMetrics } from './service/index.js';
-import { buildHttpApp } from './http/index.js';
+import { embeddedRootsForSite, watchConfigFile, type AgentConfig } from './config/index.js';
+import {
+  createHttpBackendClient,
+  createLocalSource,
+  loadOrCreateAgentUuid,
+  type BackendClient,
+  type HttpBackendClient,
+} from './backend/index.js';
+import { RemoteConfigService, StateStore, createServiceMetrics, upstreamIdentityFromConfig } from './service/index.js';
+import { buildHttpApp, createContainerTagSource } from './http/index.js';
 import { startGrpcServer, type GrpcServerHandle } from './grpc/index.js';
-import { RC_AGENT_VERSION, UPSTREAM_AGENT_VERSION } from './version.js';
+import { RC_AGENT_VERSION } from './version.js';
 
 export interface RunningAgent {
   readonly httpUrl: string;
@@ -23,6 +29,14 @@ export interface StartAgentOptions {
   /** Where `listening …` lines go (stdout for the CLI). */
   readonly announce?: (line: string) => void;
   readonly log?: pino.Logger;
+  /** How to read the configuration again: a changed api_key (file edit or SIGHUP) is used without a restart. */
+  readonly reload?: {
+    /** datadog.yaml, watched for changes; absent = SIGHUP only */
+    readonly file?: string;
+    readonly load: () => AgentConfig;
+    /** reload on SIGHUP (the CLI); default false so embedding processes keep their own handlers */
+    readonly sighup?: boolean;
+  };
 }
 
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
@@ -50,21 +64,45 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   };
   try {
     let backend: BackendClient;
+    let httpBackend: HttpBackendClient | undefined;
     let pinnedRoots: { config: Uint8Array; director: Uint8Array };
+    // An edit of the local source's directory is published at once, not at the next poll.
+    const created: { service?: RemoteConfigService } = {};
+    let sourceWarnings: (() => readonly string[]) | undefined;
     if (rc.useLocalSource) {
-      const local = await createLocalSource({ dir: rc.localDir, orgId: rc.localOrgId, dataDir: config.runPath });
+      const local = await createLocalSource({
+        dir: rc.localDir,
+        orgId: rc.localOrgId,
+        dataDir: config.runPath,
+        log: (line) => log.info(line),
+        onChange: () => created.service?.refreshSoon(),
+      });
+      sourceWarnings = () => local.warnings();
       stops.push(() => local.close());
       backend = local.client;
       pinnedRoots = local.pinnedRoots;
       log.info({ dir: rc.localDir }, 'no api_key: serving the local signed source');
     } else {
-      backend = createHttpBackendClient({
+      httpBackend = createHttpBackendClient({
         baseUrl: rc.backendUrl,
         apiKey: rc.apiKey,
+        appKey: rc.rcKey?.appKey,
         noTls: rc.noTls,
         fetchTimeoutMs: rc.fetchTimeoutMs,
+        proxy: rc.proxy,
+        tls: rc.tls,
       });
+      backend = httpBackend;
       stops.push(() => backend.close());
+      log.info(
+        {
+          backend: rc.backendUrl,
+          proxy: httpBackend.proxyUrl ?? 'none',
+          agentVersion: rc.upstreamAgentVersion,
+          rcKeyOrgId: rc.rcKey?.orgId,
+        },
+        'polling the Datadog backend',
+      );
       const embedded = embeddedRootsForSite(rc.site);
       pinnedRoots = {
         config: rc.configRoot ? Buffer.from(rc.configRoot) : embedded.config,
@@ -76,6 +114,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       agentVersion: RC_AGENT_VERSION,
       apiKey: rc.apiKey,
       backendUrl: backend.url,
+      agentUuid: loadOrCreateAgentUuid(config.runPath),
     });
     stops.push(() => store.close());
     if (recreated) log.warn({ reason: recreated }, 'state store recreated');
@@ -84,22 +123,32 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     const service = new RemoteConfigService({
       config: rc,
       hostname: config.hostname,
-      agentVersion: UPSTREAM_AGENT_VERSION,
+      agentVersion: rc.upstreamAgentVersion,
+      // hostname, agent version, trace_agent_env and host tags as the reference fills them
+      identity: upstreamIdentityFromConfig(config),
       backend,
       pinnedRoots,
       store,
       metrics,
       log,
+      ...(sourceWarnings ? { sourceWarnings } : {}),
     });
+    created.service = service;
     if (rc.enabled) {
       service.start();
       stops.push(() => service.stop());
     }
 
+    const containers = createContainerTagSource({
+      file: config.containerTagsFile || undefined,
+      cgroupRoot: config.containerCgroupRoot,
+    });
     app = buildHttpApp({
       service,
       logger: log,
       enabled: rc.enabled,
+      containerTags: (id) => containers.tags(id),
+      containerId: (headers) => containers.containerIdFromHeaders(headers),
       version: RC_AGENT_VERSION,
       metrics: {
         contentType: metrics.registry.contentType,
@@ -119,8 +168,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       dataDir: config.runPath,
       host: config.bindHost,
       port: config.grpcPort,
+      enabled: rc.enabled,
     });
     announce(`listening grpc ${grpc.address}`);
+
+    if (options.reload) {
+      stops.push(startApiKeyRotation({ reload: options.reload, initial: config, httpBackend, store, service, log }));
+    }
 
     return {
       httpUrl: `http://${config.bindHost}:${url.port}`,
@@ -179,4 +233,55 @@ async function closeWithin(closing: Promise<unknown>, ms: number): Promise<boole
   ]);
   clearTimeout(timer);
   return finished;
+}
+
+/**
+ * API key rotation without restart (reference `apiKeyUpdateCallback`): the backend client uses the new key from its
+ * next request and serving goes on from the verified snapshot. The store is not rebuilt now; like the reference,
+ * it is rebuilt at the next start because the stored key hash differs. The org behind the new key is checked.
+ */
+function startApiKeyRotation(opts: {
+  readonly reload: NonNullable<StartAgentOptions['reload']>;
+  readonly initial: AgentConfig;
+  readonly httpBackend: HttpBackendClient | undefined;
+  readonly store: StateStore;
+  readonly service: RemoteConfigService;
+  readonly log: pino.Logger;
+}): () => Promise<void> {
+  const { httpBackend, log } = opts;
+  let currentKey = opts.initial.remoteConfiguration.apiKey;
+  const onReload = async (next: AgentConfig): Promise<void> => {
+    const key = next.remoteConfiguration.apiKey;
+    if (key === currentKey) return;
+    if (httpBackend === undefined || key === '') {
+      log.warn('api_key changed between the local signed source and a backend: restart rc-agent to switch');
+      return;
+    }
+    httpBackend.setApiKey(key);
+    currentKey = key;
+    log.info('api_key changed: used from the next backend request');
+    const stored = opts.store.orgUuid(opts.service.status().versions.configRoot);
+    if (stored === undefined) return;
+    try {
+      const uuid = await httpBackend.fetchOrgUuid();
+      if (uuid !== stored) log.error('Error switching API key: new API key is from a different organization');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not get the org UUID of the new api_key');
+    }
+  };
+  const watcher = watchConfigFile({
+    file: opts.reload.file,
+    load: opts.reload.load,
+    onReload,
+    onError: (err) => log.warn({ err: (err as Error).message }, 'configuration not reloaded'),
+  });
+  const onHangup = (): void => {
+    log.info('SIGHUP: reloading the configuration');
+    void watcher.reload();
+  };
+  if (opts.reload.sighup === true) process.on('SIGHUP', onHangup);
+  return async () => {
+    process.off('SIGHUP', onHangup);
+    watcher.close();
+  };
 }

@@ -1,8 +1,9 @@
 // rc-agent command line: `run` (the agent), `backend` (the backend simulator), `status`, `bench …`.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { registerBackendCommand } from './backend/index.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { startAgent } from './agent.js';
+import { ContainerTagsError } from './http/index.js';
 import { fetchStatus, formatStatus } from './status.js';
 import { RC_AGENT_VERSION } from './version.js';
 
@@ -29,7 +30,18 @@ program
       }
       throw err;
     }
-    const agent = await startAgent({ config });
+    const load = () => loadConfig({ file: opts.config, env: process.env });
+    let agent;
+    try {
+      agent = await startAgent({ config, reload: { file: opts.config, load, sighup: true } });
+    } catch (err) {
+      // a configured file that cannot be used (container_tags_file …): a clear message, not a stack
+      if (err instanceof ConfigError || err instanceof ContainerTagsError) {
+        process.stderr.write(`rc-agent: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) {
@@ -61,17 +73,39 @@ program
   .description(
     'show what the running agent serves: repo versions, configs, active clients, bypass counters, last error',
   )
-  .addOption(new Option('--url <url>', 'the agent HTTP address').default('http://127.0.0.1:8126'))
+  .option(
+    '--url <url>',
+    'the agent HTTP address (default: bind_host and apm_config.receiver_port, as `run` reads them)',
+  )
+  .option('-c, --config <file>', 'datadog.yaml to read the address from (DD_ environment variables override it)')
   .option('--json', 'print the raw status JSON')
-  .action(async (opts: { url: string; json?: boolean }) => {
+  .action(async (opts: { url?: string; config?: string; json?: boolean }) => {
     try {
-      const status = await fetchStatus(opts.url);
+      const status = await fetchStatus(opts.url ?? agentUrl(opts.config));
       process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
     } catch (err) {
       process.stderr.write(`rc-agent status: ${(err as Error).message}\n`);
       process.exit(1);
     }
   });
+
+program
+  .command('bench')
+  .description('benchmarks, from a checkout with dev dependencies: `rc-agent bench herd|throughput --help`')
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .action(() => {
+    // bin/rc-agent runs bench/cli.ts itself; reaching this means the compiled CLI was started directly.
+    process.stderr.write('rc-agent bench: run it as `./bin/rc-agent bench …` in a checkout after `npm ci`\n');
+    process.exit(2);
+  });
+
+/** The agent's HTTP address from the same config file and DD_ environment variables `run` reads. */
+function agentUrl(file: string | undefined): string {
+  const config = loadConfig({ file, env: process.env });
+  const host = config.bindHost.includes(':') ? `[${config.bindHost}]` : config.bindHost;
+  return `http://${host}:${config.httpPort}`;
+}
 
 registerBackendCommand(program);
 await program.parseAsync(process.argv);

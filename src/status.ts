@@ -15,6 +15,9 @@ export async function fetchStatus(baseUrl: string): Promise<StatusReport> {
   return JSON.parse(body) as StatusReport;
 }
 
+/** How many of the most recent new-client answers `rc-agent status` explains. */
+const RECENT_ANSWERS = 10;
+
 export function formatStatus(s: StatusReport): string {
   const lines: string[] = [];
   const v = s.versions;
@@ -27,6 +30,9 @@ export function formatStatus(s: StatusReport): string {
   lines.push(`Config repo:    root v${v.configRoot}, snapshot v${v.configSnapshot}`);
   lines.push(`Refresh:        every ${s.refreshIntervalMs / 1000} s; last update ${s.lastUpdate ?? 'never'}`);
   lines.push(`Last error:     ${s.lastError ?? 'none'}`);
+  lines.push(
+    `Fetching:       ${s.fetchedProducts.join(', ') || 'no product yet'}${s.freshAsOf ? ` (backend state as of ${s.freshAsOf})` : ''}`,
+  );
   lines.push('');
   lines.push(`Configs (${s.configs.length}):`);
   if (s.configs.length === 0) {
@@ -39,11 +45,21 @@ export function formatStatus(s: StatusReport): string {
       `  ${c.path}  v${c.version}  ${c.length} B${c.expires ? `  expires ${new Date(c.expires * 1000).toISOString()}` : ''}`,
     );
   }
+  for (const w of s.sourceWarnings ?? []) lines.push(`  skipped: ${w}`);
   lines.push('');
   const byProduct = Object.entries(s.activeClientsByProduct).sort(([a], [b]) => a.localeCompare(b));
   lines.push(`Active clients: ${s.activeClients.length}`);
   for (const [product, n] of byProduct) lines.push(`  ${product}: ${n}`);
   lines.push('');
+  const answered = s.activeClients.filter((c) => c.lastBypass).slice(-RECENT_ANSWERS);
+  if (answered.length > 0) {
+    lines.push(`Why new clients waited (last ${answered.length}):`);
+    for (const c of answered) {
+      const b = c.lastBypass!;
+      lines.push(`  ${c.id}  [${c.products.join(',')}]  ${b.outcome} after ${b.waitedMs} ms  at ${b.at}`);
+    }
+    lines.push('');
+  }
   lines.push('Cache bypasses (lane: outcome=count):');
   for (const [lane, outcomes] of Object.entries(s.bypass)) {
     lines.push(

@@ -1,5 +1,6 @@
 // The backend side of a bench: a generated config directory (one FFE_FLAGS config plus standard products) served by
 // the backend simulator in this process, with a set round-trip latency.
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBackendSimulator, type BackendSimulator } from '../../src/backend/index.js';
@@ -18,25 +19,30 @@ export const TRACER_PRODUCTS: readonly string[] = [
 ];
 
 /** Benign for a real dd-trace process: sampling stays 1, AppSec stays off, flags are plain. */
-const BENCH_CONFIGS: ReadonlyArray<{ product: string; id: string; body: unknown }> = [
-  {
-    product: 'FFE_FLAGS',
-    id: 'ffe-bench',
-    body: {
-      createdAt: '2026-01-01T00:00:00.000Z',
-      format: 'SERVER',
-      environment: { name: 'bench' },
-      flags: {
-        'bench-flag': {
-          key: 'bench-flag',
-          enabled: true,
-          variationType: 'BOOLEAN',
-          variations: { on: { key: 'on', value: true }, off: { key: 'off', value: false } },
-          allocations: [{ key: 'everyone', splits: [{ variationKey: 'on', shards: [] }], doLog: false }],
-        },
+/** The bench's FFE_FLAGS document; each revision differs (the herd's `changed` timing swaps revisions). */
+export function ffeDocument(revision: number): string {
+  return JSON.stringify({
+    createdAt: new Date(Date.UTC(2026, 0, 1) + revision * 1000).toISOString(),
+    format: 'SERVER',
+    environment: { name: 'bench' },
+    flags: {
+      'bench-flag': {
+        key: 'bench-flag',
+        enabled: true,
+        variationType: 'BOOLEAN',
+        variations: { on: { key: 'on', value: true }, off: { key: 'off', value: false } },
+        allocations: [
+          { key: 'everyone', splits: [{ variationKey: revision % 2 === 0 ? 'on' : 'off', shards: [] }], doLog: false },
+        ],
       },
     },
-  },
+  });
+}
+
+const FFE_CONFIG_ID = 'ffe-bench';
+
+const BENCH_CONFIGS: ReadonlyArray<{ product: string; id: string; body: unknown }> = [
+  { product: FFE_PRODUCT, id: FFE_CONFIG_ID, body: JSON.parse(ffeDocument(0)) },
   {
     product: 'APM_TRACING',
     id: 'bench-sampling',
@@ -63,17 +69,35 @@ export interface BenchConfigs {
   readonly dir: string;
   /** RC paths of every config, `datadog/2/<PRODUCT>/<id>/config`. */
   readonly paths: readonly string[];
+  /** RC path of the FFE_FLAGS config. */
+  readonly ffePath: string;
+  /** sha256 (hex) of the FFE_FLAGS file as written. */
+  readonly ffeSha256: string;
+}
+
+/** Replaces the FFE_FLAGS document with `revision`; returns its sha256. The backend publishes it on rescan. */
+export function writeFfeRevision(configs: BenchConfigs, revision: number): string {
+  const text = ffeDocument(revision);
+  writeFileSync(join(configs.dir, FFE_PRODUCT, FFE_CONFIG_ID, 'config'), text);
+  return sha256Hex(text);
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export function writeBenchConfigs(dir: string): BenchConfigs {
   const paths: string[] = [];
+  let ffeSha256 = '';
   for (const c of BENCH_CONFIGS) {
     const configDir = join(dir, c.product, c.id);
     mkdirSync(configDir, { recursive: true });
-    writeFileSync(join(configDir, 'config'), JSON.stringify(c.body));
+    const text = JSON.stringify(c.body);
+    writeFileSync(join(configDir, 'config'), text);
     paths.push(`datadog/${BENCH_ORG_ID}/${c.product}/${c.id}/config`);
+    if (c.product === FFE_PRODUCT) ffeSha256 = sha256Hex(text);
   }
-  return { dir, paths };
+  return { dir, paths, ffePath: `datadog/${BENCH_ORG_ID}/${FFE_PRODUCT}/${FFE_CONFIG_ID}/config`, ffeSha256 };
 }
 
 /** The configs a tracer asking for `products` should end up with (the bench configs carry no predicates). */

@@ -9,6 +9,8 @@ export {
 } from './agent-process.js';
 export {
   writeBenchConfigs,
+  writeFfeRevision,
+  ffeDocument,
   expectedPaths,
   startBenchBackend,
   BENCH_ORG_ID,
@@ -32,4 +34,4 @@ export {
 export { createProgress, type Progress } from './progress.js';
 export { collectRunInfo, type RunInfo } from './run-info.js';
 export { distribution, percentile, type Distribution } from './stats.js';
-export { startTsWorker, absoluteNowMs } from './worker.js';
+export { startTsWorker, absoluteNowMs, tsxLoaderUrl } from './worker.js';

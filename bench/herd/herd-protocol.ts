@@ -1,51 +1,80 @@
-// Messages between the herd orchestrator and its load-generator workers.
-import type { RcPolicy } from '../../src/client/index.js';
+// Messages between the herd orchestrator and its load-generator child processes, and what they measure.
+import type { FfeTimeline } from './freshness.js';
+import type { LaneSpec, PollTiming } from './populations.js';
 
-export interface HerdWorkerData {
-  readonly agentUrl: string;
-  readonly clientPolicy: RcPolicy;
-  readonly products: readonly string[];
+export interface GeneratorData {
+  /** Which child this is (for messages). */
+  readonly generator: number;
+  readonly lanes: readonly LaneSpec[];
+  readonly timing: PollTiming;
+  readonly requestTimeoutMs: number;
   /** Every config path a tracer must hold to count as "all configs delivered". */
   readonly expectedPaths: readonly string[];
-  readonly ffeProduct: string;
-  readonly pollIntervalMs: number;
-  readonly fastPollIntervalMs: number;
-  readonly requestTimeoutMs: number;
-  /** This worker's tracers: global index and boot offset from the start signal. */
+  /** The FFE_FLAGS config path whose document freshness decides delivery. */
+  readonly ffePath: string;
+  /** This child's tracers: global index and boot offset from the start signal. */
   readonly tracers: ReadonlyArray<{ readonly index: number; readonly bootOffsetMs: number }>;
   readonly progressIntervalMs: number;
 }
 
+export type GeneratorParentMessage =
+  | { readonly type: 'init'; readonly data: GeneratorData }
+  | {
+      readonly type: 'start';
+      readonly host: string;
+      readonly port: number;
+      /** Boot offsets count from here (epoch ms). */
+      readonly startAtMs: number;
+      readonly timeline: FfeTimeline;
+    }
+  | { readonly type: 'stop' };
+
 /** Per tracer, what a herd measured. Times are from the tracer's boot. */
 export interface TracerResult {
   readonly index: number;
-  /** Boot to the first FFE_FLAGS config applied; null if it never came. */
+  /** Boot to holding the current FFE_FLAGS document (see freshness.ts); null if that never happened. */
   readonly ffeMs: number | null;
-  /** Boot to holding every expected config; null if that never happened. */
+  /** Boot to holding every expected config with current flags; null if that never happened. */
   readonly allMs: number | null;
+  /** The reply to the tracer's first FFE_FLAGS request held the current flags (null when not observable). */
+  readonly firstPollCurrent: boolean | null;
   /** RC requests sent (null when not observable, e.g. a real tracer). */
   readonly requests: number | null;
+  /** Requests given up at the client timeout (a reply after it does not count). */
   readonly timeouts: number | null;
+  /** Network errors, non-2xx and replies the tracer would reject. */
   readonly errors: number | null;
+  /** Longest time any answered request of this tracer waited for its reply, ms. */
+  readonly maxHoldMs: number | null;
 }
 
 export interface HerdProgress {
   readonly booted: number;
   readonly ffe: number;
   readonly all: number;
+  /** Requests sent so far: the steady window counts polls with it. */
+  readonly sent: number;
+  /** Replies received (any status) so far. */
+  readonly replies: number;
+  readonly timeouts: number;
 }
 
-export type HerdWorkerMessage =
+/** How hard a generator process worked: its event-loop delay and CPU (of one core) while the herd ran. */
+export interface GeneratorStats {
+  readonly generator: number;
+  readonly pid: number;
+  readonly tracers: number;
+  readonly eventLoopDelay: { readonly p99Ms: number; readonly maxMs: number };
+  /** CPU seconds over wall seconds from the start signal to the stop. */
+  readonly cpuMean: number;
+  /** The busiest whole second (1.0 = the core was busy throughout). */
+  readonly cpuBusiestSecond: number;
+  /** Boots actually achieved per second over this child's ramp (null for a single boot). */
+  readonly bootRatePerS: number | null;
+}
+
+export type GeneratorChildMessage =
   | { readonly type: 'ready' }
   | ({ readonly type: 'progress' } & HerdProgress)
-  | { readonly type: 'result'; readonly tracers: readonly TracerResult[]; readonly eventLoopDelay: EventLoopDelay };
-
-/** Event-loop delay of a load generator thread, ms: high values mean the measurement waited on the load generator. */
-export interface EventLoopDelay {
-  readonly p99Ms: number;
-  readonly maxMs: number;
-}
-
-export type HerdParentMessage =
-  /** Boot offsets count from `startAtMs` (absolute, see absoluteNowMs). */
-  { readonly type: 'start'; readonly startAtMs: number } | { readonly type: 'stop' };
+  | { readonly type: 'result'; readonly tracers: readonly TracerResult[]; readonly stats: GeneratorStats }
+  | { readonly type: 'error'; readonly message: string };

@@ -1,35 +1,116 @@
-// The herd HTML report: a summary table per scenario, the speed-ups against the legacy baseline, and a CDF chart
-// (SVG) of delivery times per scenario plus one with every scenario's FFE curve.
-import { escapeHtml, formatBytes, formatMs, htmlPage, htmlTable, renderCdfSvg } from '../report/index.js';
-import type { HerdResults, HerdScenarioResult } from './herd-types.js';
+// The herd report: HTML (summary per scenario, fast lane vs legacy, agent counters, generator validity, CDF charts
+// per timing) and the plain-text table printed at the end of a run.
+import { escapeHtml, formatBytes, formatMs, htmlPage, htmlTable, renderCdfSvg, textTable } from '../report/index.js';
+import { POPULATION_DESCRIPTIONS } from './populations.js';
+import { TIMINGS, type HerdResults, type HerdScenarioResult, type Spread } from './herd-types.js';
 
 function entries(record: Readonly<Record<string, number>>): string {
   const list = Object.entries(record).map(([k, v]) => `${k}: ${v}`);
   return list.length === 0 ? 'none' : list.join(', ');
 }
 
-function summaryRows(list: readonly HerdScenarioResult[]) {
-  return list.map((s) => [
-    s.loadGeneratorSaturated ? `${s.key} (load generator saturated)` : s.key,
-    `${s.ffe.delivered}/${s.tracers}`,
-    formatMs(s.ffe.p50),
-    formatMs(s.ffe.p90),
-    formatMs(s.ffe.p99),
-    formatMs(s.ffe.max),
-    `${s.allConfigs.delivered}/${s.tracers}`,
-    formatMs(s.allConfigs.p50),
-    formatMs(s.allConfigs.p99),
-    s.backend.refreshes,
-    s.lockHold.p99AtMostMs === null ? null : `≤ ${formatMs(s.lockHold.p99AtMostMs)}`,
-    s.agent === null ? null : `${s.agent.cpuSeconds} s (${s.agent.cpuCores} cores)`,
-    s.agent === null ? null : formatBytes(s.agent.rssPeakBytes),
-    s.loadGenerator.cpuCores === null ? null : `${s.loadGenerator.cpuCores} / ${s.loadGenerator.cores} cores`,
-    s.loadGenerator.eventLoopDelay === null ? null : formatMs(s.loadGenerator.eventLoopDelay.maxMs),
-    s.agentEventLoopLag.maxMs === null ? null : formatMs(s.agentEventLoopLag.maxMs),
-    s.client.requests,
-    s.client.timeouts,
-    s.stoppedBy,
-  ]);
+/** The median, and the range when rounds disagree. */
+function spreadText(s: Spread, format: (v: number | null) => string): string {
+  if (s.min === s.max) return format(s.median);
+  return `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
+}
+
+const ms = (v: number | null): string => formatMs(v, 'undelivered');
+/** A duration that is unknown rather than undelivered when missing. */
+const msOrDash = (v: number | null): string => formatMs(v, '–');
+const num = (v: number | null): string => (v === null ? '–' : String(v));
+const pct = (v: number | null): string => (v === null ? '–' : `${v} %`);
+const cpuPerK = (v: number | null): string => (v === null ? '–' : `${v} s`);
+const mib = (v: number | null): string => (v === null ? '–' : formatBytes(v));
+
+function label(s: HerdScenarioResult): string {
+  return s.valid ? s.key : `${s.key} (INVALID)`;
+}
+
+const SUMMARY_HEADERS = [
+  'scenario (policy/population/timing)',
+  'FFE p50',
+  'FFE p90',
+  'FFE p99',
+  'FFE max',
+  'current flags',
+  'first poll current',
+  'all configs p99',
+  'timeouts (> 2 s)',
+  'max hold',
+  'backend requests',
+  'agent CPU / 1k new tracers',
+  'agent CPU / 1k steady polls',
+  'agent RSS peak',
+];
+
+function summaryRow(s: HerdScenarioResult): string[] {
+  const r = s.representative;
+  return [
+    label(s),
+    spreadText(s.summary.ffeP50Ms, ms),
+    spreadText(s.summary.ffeP90Ms, ms),
+    spreadText(s.summary.ffeP99Ms, ms),
+    spreadText(s.summary.ffeMaxMs, ms),
+    spreadText(s.summary.deliveredPct, pct),
+    r.firstPollCurrent === null ? '–' : `${r.firstPollCurrent}/${s.tracers}`,
+    spreadText(s.summary.allP99Ms, ms),
+    spreadText(s.summary.timeouts, num),
+    spreadText(s.summary.maxHoldMs, msOrDash),
+    spreadText(s.summary.backendRequests, num),
+    spreadText(s.summary.cpuSecondsPer1kNewTracers, cpuPerK),
+    spreadText(s.summary.cpuSecondsPer1kSteadyPolls, cpuPerK),
+    spreadText(s.summary.rssPeakBytes, mib),
+  ];
+}
+
+/** The table printed at the end of `bench herd`. */
+export function herdSummaryText(results: HerdResults): string {
+  const list = Object.values(results.scenarios);
+  const lines = [
+    textTable(
+      [
+        'scenario',
+        'FFE p50',
+        'p90',
+        'p99',
+        'max',
+        'current',
+        'all p99',
+        'timeouts',
+        'max hold',
+        'backend',
+        'CPU/1k new',
+        'CPU/1k steady',
+        'RSS',
+      ],
+      list.map((s) => {
+        const row = summaryRow(s);
+        return [row[0]!, ...row.slice(1, 6), ...row.slice(7)];
+      }),
+    ),
+  ];
+  for (const c of results.comparisons) {
+    lines.push(
+      `fast lane vs legacy, ${c.population}/${c.timing}: FFE p50 ${c.ffeP50Speedup ?? '–'}× faster, p99 ${c.ffeP99Speedup ?? '–'}×`,
+    );
+  }
+  const invalid = list.filter((s) => !s.valid);
+  if (invalid.length > 0) {
+    lines.push(
+      `INVALID (a load generator lagged — its own work or other load on its core — so figures are not the agent's alone): ${invalid.map((s) => s.key).join(', ')}`,
+    );
+  }
+  lines.push(`cores: ${coresLine(results)}`);
+  return lines.join('\n');
+}
+
+function coresLine(results: HerdResults): string {
+  const gens = Object.values(results.scenarios).flatMap((s) => s.rounds.map((r) => r.generator));
+  const procs = gens.find((g) => g !== null)?.procs;
+  const rates = gens.flatMap((g) => (g?.bootRatePerS == null ? [] : [g.bootRatePerS]));
+  const rate = rates.length === 0 ? '' : `; achieved boot rate ${Math.min(...rates)}–${Math.max(...rates)} tracers/s`;
+  return `${results.cpu.description}${procs === undefined ? '' : `; ${procs} generator process(es)`}${rate}`;
 }
 
 export async function renderHerdReport(results: HerdResults): Promise<string> {
@@ -37,56 +118,45 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
   const c = results.config;
   const sections: string[] = [];
 
-  sections.push(
-    `<p>${escapeHtml(
-      `${c.tracers} ${c.mode === 'real' ? 'real dd-trace-js processes' : 'emulated tracers'}, ` +
-        `booted over ${c.rampMs} ms, backend latency ${c.backendRttMs} ms, products ${c.products.join(', ')}; ` +
-        `a scenario stops when every tracer has its ${c.expectedPaths.length} configs or ${c.capMs} ms after the last boot.`,
-    )}</p>`,
-    `<p>${escapeHtml(`CPU: ${results.cpu.description}. Machine: ${results.run.machine.cpuModel}, ${results.run.machine.cores} cores, node ${results.run.node}. Commit ${results.run.git.commit ?? 'unknown'}${results.run.git.dirty ? ' (with local changes)' : ''}, ${results.run.startedAt}.`)}</p>`,
-  );
-
-  if (list.some((s) => s.loadGeneratorSaturated)) {
+  const invalid = list.filter((s) => !s.valid);
+  if (invalid.length > 0) {
     sections.push(
-      '<p><strong>Warning:</strong> in scenarios marked "load generator saturated" the emulated tracers\' event loop lagged (p99 &gt; 200 ms): client timeouts fired late or spuriously, so those figures describe the load generator as much as the agent. Use fewer tracers, a longer ramp or more cores.</p>',
+      `<div class="warning"><strong>INVALID scenarios — a load generator lagged (its own work, or other load on its core: see the machine load), so the figures are not the agent's alone:</strong><ul>${invalid
+        .map(
+          (s) =>
+            `<li>${escapeHtml(s.key)}: ${escapeHtml(
+              s.rounds.flatMap((r) => r.generator?.invalidReasons ?? []).join('; '),
+            )}</li>`,
+        )
+        .join(
+          '',
+        )}</ul>Their delivery times and timeouts are partly the generator's own. Use fewer tracers, a longer ramp or more cores.</div>`,
     );
   }
+
   sections.push(
-    '<h2>Summary</h2>',
-    htmlTable(
-      [
-        'scenario',
-        'FFE delivered',
-        'FFE p50',
-        'FFE p90',
-        'FFE p99',
-        'FFE max',
-        'all delivered',
-        'all p50',
-        'all p99',
-        'backend refreshes',
-        'lock hold p99',
-        'agent CPU',
-        'agent RSS peak',
-        'load generator CPU',
-        'load event-loop delay max',
-        'agent event-loop lag max',
-        'client requests',
-        'client timeouts',
-        'stopped by',
-      ],
-      summaryRows(list),
-    ),
+    `<p>${escapeHtml(
+      `${c.tracers} ${c.mode === 'real' ? 'real dd-trace-js processes' : 'emulated tracers'} per scenario, booted over ${c.rampMs} ms; ` +
+        `backend latency ${c.backendRttMs} ms; poll ${c.pollIntervalMs} ms (fast ${c.fastPollIntervalMs} ms), request timeout ${c.requestTimeoutMs} ms; ` +
+        `${c.rounds} round(s) per scenario (median, and the range when rounds differ); ` +
+        `a scenario stops when every tracer holds all ${c.expectedPaths.length} configs with the current flags, or ${c.capMs} ms after the last boot.`,
+    )}</p>`,
+    `<p><strong>Cores:</strong> ${escapeHtml(coresLine(results))}. Machine: ${escapeHtml(
+      `${results.run.machine.cpuModel}, ${results.run.machine.cores} cores, node ${results.run.node}; commit ${results.run.git.commit ?? 'unknown'}${results.run.git.dirty ? ' (with local changes)' : ''}, ${results.run.startedAt}.`,
+    )}</p>`,
+    `<p><strong>Delivered</strong> means the tracer holds the <em>current</em> flags: the FFE_FLAGS document the backend held at least 1 s before the tracer's request. An older document, or a reply without FFE_FLAGS, is not delivered yet. Times count from the tracer's boot.</p>`,
   );
+
+  sections.push('<h2>Summary</h2>', htmlTable(SUMMARY_HEADERS, list.map(summaryRow)));
 
   if (results.comparisons.length > 0) {
     sections.push(
-      '<h2>Against the legacy baseline</h2>',
+      '<h2>Fast lane against legacy (same population and timing)</h2>',
       htmlTable(
-        ['baseline', 'scenario', 'FFE p50 speed-up', 'FFE p99 speed-up'],
+        ['population', 'timing', 'FFE p50 speed-up', 'FFE p99 speed-up'],
         results.comparisons.map((cmp) => [
-          cmp.baseline,
-          cmp.candidate,
+          cmp.population,
+          cmp.timing,
           cmp.ffeP50Speedup === null ? null : `${cmp.ffeP50Speedup}×`,
           cmp.ffeP99Speedup === null ? null : `${cmp.ffeP99Speedup}×`,
         ]),
@@ -96,41 +166,104 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
   }
 
   sections.push(
-    '<h2>Agent counters during each scenario</h2>',
+    '<h2>Agent counters during the herd (representative round)</h2>',
     htmlTable(
       [
         'scenario',
         'backend refreshes by reason/result',
         'bypass by lane/outcome',
-        'ClientGetConfigs by lane/transport/code',
+        'lock hold p99',
+        'event-loop lag max',
       ],
-      list.map((s) => [s.key, entries(s.backend.byReason), entries(s.bypass), entries(s.getConfigs)]),
+      list.map((s) => {
+        const r = s.representative;
+        return [
+          s.key,
+          r.metricsError === null ? entries(r.backend.byReason) : `unavailable: ${r.metricsError}`,
+          entries(r.bypass),
+          r.lockHold.p99AtMostMs === null ? null : `≤ ${formatMs(r.lockHold.p99AtMostMs)}`,
+          r.agentEventLoopLag.maxMs === null ? null : formatMs(r.agentEventLoopLag.maxMs),
+        ];
+      }),
     ),
   );
 
-  const charts: string[] = [];
-  charts.push(
-    await renderCdfSvg(
-      'FFE_FLAGS delivery, every scenario',
-      list.map((s) => ({ name: s.key, valuesMs: s.samples.ffe.deliveredMs, total: s.tracers })),
-    ),
-  );
-  for (const s of list) {
-    charts.push(
-      await renderCdfSvg(s.key, [
-        { name: 'first FFE_FLAGS', valuesMs: s.samples.ffe.deliveredMs, total: s.tracers },
-        { name: 'all configs', valuesMs: s.samples.allConfigs.deliveredMs, total: s.tracers },
-      ]),
+  if (c.mode === 'emulated') {
+    sections.push(
+      '<h2>Load generator</h2>',
+      `<p>${escapeHtml(`A scenario is invalid when any generator's event-loop delay p99 exceeds ${c.validity.maxEventLoopDelayP99Ms} ms or its busiest second used more than ${c.validity.maxCpuBusiestSecond * 100} % of its core.`)}</p>`,
+      htmlTable(
+        [
+          'scenario',
+          'round',
+          'procs',
+          'boot rate',
+          'event-loop delay p99 / max',
+          'CPU mean / busiest second',
+          'machine load (1 min)',
+          'verdict',
+        ],
+        list.flatMap((s) =>
+          s.rounds.map((r) => {
+            const g = r.generator;
+            return [
+              s.key,
+              r.round,
+              g?.procs ?? null,
+              g?.bootRatePerS == null ? null : `${g.bootRatePerS}/s`,
+              g === null
+                ? null
+                : g.stats.map((x) => `${x.eventLoopDelay.p99Ms} / ${x.eventLoopDelay.maxMs} ms`).join(', '),
+              g === null
+                ? null
+                : g.stats
+                    .map((x) => `${Math.round(x.cpuMean * 100)} / ${Math.round(x.cpuBusiestSecond * 100)} %`)
+                    .join(', '),
+              `${r.machineLoad1m.before} → ${r.machineLoad1m.after}`,
+              g === null ? null : g.valid ? 'valid' : 'INVALID',
+            ];
+          }),
+        ),
+      ),
     );
+  }
+
+  const charts: string[] = [];
+  for (const timing of TIMINGS) {
+    const group = list.filter((s) => s.timing === timing);
+    if (group.length === 0) continue;
+    for (const [what, pick] of [
+      ['current flags', (s: HerdScenarioResult) => s.representative.samples.ffe.deliveredMs],
+      ['all configs', (s: HerdScenarioResult) => s.representative.samples.allConfigs.deliveredMs],
+    ] as const) {
+      charts.push(
+        await renderCdfSvg(
+          `${what}, timing ${timing}`,
+          group.map((s) => ({
+            name: `${s.policy} / ${s.population}`,
+            dash: s.policy,
+            valuesMs: pick(s),
+            total: s.tracers,
+          })),
+          { width: 480, height: 240 },
+        ),
+      );
+    }
   }
   sections.push(
     '<h2>Delivery CDFs</h2>',
+    '<p>One chart per timing; colour: policy and population, dashes: agent policy.</p>',
     `<div class="charts">${charts.map((svg) => `<div>${svg}</div>`).join('\n')}</div>`,
   );
 
   sections.push(
+    '<h2>Populations</h2>',
+    htmlTable(
+      ['population', 'what each emulated tracer does'],
+      Object.entries(POPULATION_DESCRIPTIONS).map(([k, v]) => [k, v]),
+    ),
     '<h2>Configuration</h2>',
-    `<pre>${escapeHtml(JSON.stringify({ run: results.run, config: c }, null, 2))}</pre>`,
+    `<pre>${escapeHtml(JSON.stringify({ run: results.run, cpu: results.cpu, config: c }, null, 2))}</pre>`,
   );
   return htmlPage('rc-agent herd benchmark', sections);
 }

@@ -1,13 +1,20 @@
 // Options and results of `rc-agent bench herd`.
-import type { RcPolicy } from '../../src/client/index.js';
 import type { AgentPolicy, CpuPlan, Distribution, RunInfo } from '../common/index.js';
+import type { GeneratorStats } from './herd-protocol.js';
+import type { Population } from './populations.js';
 
-export type ClientKind = RcPolicy | 'dd-trace-js';
+export const TIMINGS = ['ready', 'steady', 'changed'] as const;
+/**
+ * When the herd starts: `ready` the instant `/readyz` first answers 200; `steady` well after readiness and after at
+ * least one refresh; `changed` like steady, with the FFE_FLAGS document changed at the backend 2 s before the herd
+ * while the agent already holds the old one.
+ */
+export type Timing = (typeof TIMINGS)[number];
 
 export interface HerdScenarioSpec {
-  /** `external` when the bench targets an agent it did not start (`--agent URL`). */
-  readonly agentPolicy: AgentPolicy | 'external';
-  readonly clientPolicy: ClientKind;
+  readonly policy: AgentPolicy;
+  readonly population: Population;
+  readonly timing: Timing;
 }
 
 export interface HerdOptions {
@@ -22,16 +29,20 @@ export interface HerdOptions {
   /** Backend simulator latency before every answer. */
   readonly backendRttMs: number;
   readonly scenarios: readonly HerdScenarioSpec[];
-  /** Load-generator worker threads (emulated tracers). */
-  readonly workers: number;
+  /** Each scenario runs this many times; tables show medians and the spread. */
+  readonly rounds: number;
+  /** Load-generator child processes. */
+  readonly generatorProcs: number;
   readonly products: readonly string[];
   readonly pollIntervalMs: number;
   readonly fastPollIntervalMs: number;
   readonly requestTimeoutMs: number;
+  /** `steady` and `changed`: the herd starts at least this long after readiness. */
+  readonly steadyDelayMs: number;
+  /** After every tracer is served, agent CPU is measured over this many ms of steady polls (0: skip). */
+  readonly steadyWindowMs: number;
   /** Pin agent and load to separate cores with taskset when possible. */
   readonly pin: boolean;
-  /** Target this agent instead of starting one per scenario. */
-  readonly agentUrl?: string;
   /** Real dd-trace-js processes instead of emulated tracers. */
   readonly real?: { readonly launchPerS: number };
   /** Show progress bars on stderr (a TTY is needed anyway). */
@@ -46,63 +57,110 @@ export interface Samples {
   readonly undelivered: number;
 }
 
-export interface HerdScenarioResult {
-  readonly key: string;
-  /** The load generator's event loop lagged (p99 > 200 ms): timeouts and delivery times are partly its own. */
-  readonly loadGeneratorSaturated: boolean;
-  readonly agentPolicy: HerdScenarioSpec['agentPolicy'];
-  readonly clientPolicy: ClientKind;
-  readonly tracers: number;
+/** One run of one scenario. */
+export interface HerdRoundResult {
+  readonly round: number;
   readonly stoppedBy: 'all-delivered' | 'cap';
-  /** From the start of the ramp to the stop. */
-  readonly durationMs: number;
+  /** From the herd's start to the stop (the steady window not included). */
+  readonly herdMs: number;
+  /** Readiness (first 200 from `/readyz`) to the herd's start. */
+  readonly startAfterReadyMs: number;
   readonly ffe: Distribution;
   readonly allConfigs: Distribution;
+  /** Tracers whose first FFE_FLAGS reply held the current flags (null when not observable). */
+  readonly firstPollCurrent: number | null;
   readonly samples: { readonly ffe: Samples; readonly allConfigs: Samples };
   readonly backend: {
-    /** Backend requests during the scenario: simulator count, or the agent's refresh counter when external. */
-    readonly refreshes: number;
-    /** `rc_backend_refreshes_total` by `reason/result`. */
+    /** Backend requests during the herd (the simulator's count). */
+    readonly requests: number;
+    /** `rc_backend_refreshes_total` by `reason/result` during the herd. */
     readonly byReason: Readonly<Record<string, number>>;
   };
-  /** `rc_bypass_requests_total` by `lane/outcome`. */
+  /** `rc_bypass_requests_total` by `lane/outcome` during the herd: every label the agent exposes. */
   readonly bypass: Readonly<Record<string, number>>;
-  /** `rc_client_get_configs_total` by `lane/transport/code`. */
+  /** `rc_client_get_configs_total` by `lane/transport/code` during the herd. */
   readonly getConfigs: Readonly<Record<string, number>>;
+  /** Why the agent's counters after the herd are missing (its `/metrics` did not answer), else null. */
+  readonly metricsError: string | null;
   /** Upper bound of the p99 bucket of `rc_state_lock_hold_seconds`, ms, and how many holds it covers. */
   readonly lockHold: { readonly p99AtMostMs: number | null; readonly count: number };
   readonly agent: {
     readonly pid: number;
-    readonly cpuSeconds: number;
-    /** CPU seconds / scenario seconds (1.0 = one core busy). */
-    readonly cpuCores: number;
+    /** Agent CPU during the herd window. */
+    readonly herdCpuSeconds: number;
+    /** herdCpuSeconds ÷ tracers × 1000 (equally: ms of agent CPU per new tracer). */
+    readonly cpuSecondsPer1kNewTracers: number;
+    /** Steady window after every tracer was served (null when skipped or not everyone was served). */
+    readonly steady: {
+      readonly windowMs: number;
+      readonly polls: number;
+      readonly cpuSeconds: number;
+      readonly cpuSecondsPer1kPolls: number | null;
+    } | null;
     readonly rssPeakBytes: number;
     readonly rssEndBytes: number;
   } | null;
-  /**
-   * The bench process (load workers, backend simulator) during the scenario: CPU in cores, cores it had, and the worst
-   * worker event-loop delay. Near saturation, delivery times measure the load generator rather than the agent.
-   */
-  readonly loadGenerator: {
-    readonly cpuCores: number | null;
+  /** The emulated herd's generator processes (null for real tracers). */
+  readonly generator: {
+    readonly procs: number;
+    /** Cores the bench process and its generators may use. */
     readonly cores: number;
-    readonly eventLoopDelay: { readonly p99Ms: number; readonly maxMs: number } | null;
-  };
-  /** 1-minute load average of the machine before and after the scenario. */
-  readonly machineLoad1m: { readonly before: number; readonly after: number };
-  /** The agent's event-loop lag over the scenario (prom-client default metrics, reset at each scrape). */
-  readonly agentEventLoopLag: { readonly p99Ms: number | null; readonly maxMs: number | null };
+    readonly stats: readonly GeneratorStats[];
+    /** Sum of the children's boot rates. */
+    readonly bootRatePerS: number | null;
+    readonly valid: boolean;
+    /** Why not valid: which generator exceeded which limit. */
+    readonly invalidReasons: readonly string[];
+  } | null;
   readonly client: {
     readonly requests: number | null;
+    /** Requests given up at the client's timeout (dd-trace-js: 2 s). */
     readonly timeouts: number | null;
     readonly errors: number | null;
+    /** Longest time any answered request waited for its reply, ms. */
+    readonly maxHoldMs: number | null;
   };
+  /** 1-minute load average of the machine before and after (other work shifts every figure). */
+  readonly machineLoad1m: { readonly before: number; readonly after: number };
+  /** The agent's event-loop lag over the herd (prom-client default metrics). */
+  readonly agentEventLoopLag: { readonly p99Ms: number | null; readonly maxMs: number | null };
+}
+
+/** A figure over rounds. */
+export interface Spread {
+  readonly median: number | null;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+export interface HerdScenarioResult extends HerdScenarioSpec {
+  readonly key: string;
+  readonly tracers: number;
+  /** Every round's generator stayed valid. */
+  readonly valid: boolean;
+  /** The round whose FFE p99 is the median (its samples draw the charts). */
+  readonly representative: HerdRoundResult;
+  readonly summary: {
+    readonly ffeP50Ms: Spread;
+    readonly ffeP90Ms: Spread;
+    readonly ffeP99Ms: Spread;
+    readonly ffeMaxMs: Spread;
+    readonly deliveredPct: Spread;
+    readonly allP99Ms: Spread;
+    readonly timeouts: Spread;
+    readonly maxHoldMs: Spread;
+    readonly backendRequests: Spread;
+    readonly cpuSecondsPer1kNewTracers: Spread;
+    readonly cpuSecondsPer1kSteadyPolls: Spread;
+    readonly rssPeakBytes: Spread;
+  };
+  readonly rounds: readonly HerdRoundResult[];
 }
 
 export interface HerdComparison {
-  readonly baseline: string;
-  readonly candidate: string;
-  /** baseline p50 / candidate p50 (FFE): how many times faster. null when either is undelivered. */
+  readonly population: Population;
+  readonly timing: Timing;
+  /** legacy median p50 / fast lane median p50 (FFE): how many times faster. null when either is undelivered. */
   readonly ffeP50Speedup: number | null;
   readonly ffeP99Speedup: number | null;
 }
@@ -114,13 +172,15 @@ export interface HerdResults {
   readonly config: Omit<HerdOptions, 'repoRoot' | 'outDir' | 'progress'> & {
     readonly mode: 'emulated' | 'real';
     readonly expectedPaths: readonly string[];
-    /** The DD_ environment of the last agent child (null when external). */
+    /** The DD_ environment of the last agent child. */
     readonly agentChildEnv: Readonly<Record<string, string>> | null;
+    /** Generator validity limits. */
+    readonly validity: { readonly maxEventLoopDelayP99Ms: number; readonly maxCpuBusiestSecond: number };
   };
   readonly scenarios: Readonly<Record<string, HerdScenarioResult>>;
   readonly comparisons: readonly HerdComparison[];
 }
 
 export function scenarioKey(spec: HerdScenarioSpec): string {
-  return `agent=${spec.agentPolicy},client=${spec.clientPolicy}`;
+  return `${spec.policy}/${spec.population}/${spec.timing}`;
 }

@@ -1,16 +1,34 @@
 // `rc-agent bench herd`: boot storms of tracers against a legacy and a fast-lane agent.
-export { runHerd, validateHerdOptions, compareScenarios, summaryLine, type HerdRunOutput } from './run-herd.js';
-export { renderHerdReport } from './herd-report.js';
-export { bootOffsetMs } from './emulated-load.js';
+export {
+  runHerd,
+  validateHerdOptions,
+  compareScenarios,
+  summarise,
+  spread,
+  generatorVerdict,
+  roundLine,
+  GENERATOR_MAX_LOOP_DELAY_P99_MS,
+  GENERATOR_MAX_CPU_BUSIEST_SECOND,
+  type HerdRunOutput,
+} from './run-herd.js';
+export { renderHerdReport, herdSummaryText } from './herd-report.js';
+export { bootOffsetMs } from './generator-load.js';
 export { realTracerEnv, TRACER_APP_PATH } from './real-load.js';
-export { scenarioKey } from './herd-types.js';
+export { scenarioKey, TIMINGS } from './herd-types.js';
+export { POPULATIONS, POPULATION_DESCRIPTIONS, populationLanes, nextDelayMs } from './populations.js';
+export type { Population, LaneSpec } from './populations.js';
+export { isCurrent, documentIndexAt, FRESHNESS_GRACE_MS, type FfeTimeline } from './freshness.js';
+export { HttpReplyReader, HttpReplyError, type HttpReply } from './http-reply.js';
+export { BodyTemplate, LaneState, ReplyError, type TracerIds, type LaneProfile } from './tracer-state.js';
 export type {
   HerdOptions,
   HerdResults,
+  HerdRoundResult,
   HerdScenarioResult,
   HerdScenarioSpec,
   HerdComparison,
-  ClientKind,
   Samples,
+  Spread,
+  Timing,
 } from './herd-types.js';
-export type { TracerResult } from './herd-protocol.js';
+export type { TracerResult, GeneratorStats } from './herd-protocol.js';

@@ -127,7 +127,13 @@ export function startRealLoad(opts: RealLoadOptions): Promise<HerdLoad> {
   const load: HerdLoad = {
     total: opts.tracers,
     failed,
-    progress: (): HerdProgress => ({ booted: tracers.filter((t) => t.startedMs !== undefined).length, ...counts }),
+    progress: (): HerdProgress => ({
+      booted: tracers.filter((t) => t.startedMs !== undefined).length,
+      ...counts,
+      sent: 0,
+      replies: 0,
+      timeouts: 0,
+    }),
     async stop() {
       stopping = true;
       for (const timer of timers) clearTimeout(timer);
@@ -138,9 +144,11 @@ export function startRealLoad(opts: RealLoadOptions): Promise<HerdLoad> {
           index: i,
           ffeMs: t?.ffeMs ?? null,
           allMs: t?.allMs ?? null,
+          firstPollCurrent: null,
           requests: null,
           timeouts: null,
           errors: null,
+          maxHoldMs: null,
         });
       }
       await Promise.all(
@@ -149,7 +157,7 @@ export function startRealLoad(opts: RealLoadOptions): Promise<HerdLoad> {
           await stopChild(t.child, 2000);
         }),
       );
-      return { tracers: results, eventLoopDelay: null };
+      return { tracers: results, generators: null };
     },
   };
   return Promise.resolve(load);

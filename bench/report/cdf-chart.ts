@@ -8,6 +8,8 @@ export interface CdfSeries {
   readonly valuesMs: readonly number[];
   /** All tracers, delivered or not: the curve tops out at delivered/total. */
   readonly total: number;
+  /** Optional second grouping drawn as the line's dash pattern (e.g. the agent policy). */
+  readonly dash?: string;
 }
 
 export interface CdfChartOptions {
@@ -20,18 +22,30 @@ const MAX_POINTS = 300;
 /** Log-scale floor: anything faster than 1 ms plots at 1 ms. */
 const MIN_MS = 1;
 
-export function cdfPoints(series: CdfSeries): Array<{ series: string; seconds: number; fraction: number }> {
+export interface CdfPoint {
+  readonly series: string;
+  readonly dash: string;
+  readonly seconds: number;
+  readonly fraction: number;
+}
+
+export function cdfPoints(series: CdfSeries): CdfPoint[] {
   const sorted = [...series.valuesMs].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0 || series.total === 0) return [];
   const step = Math.max(1, Math.ceil(sorted.length / MAX_POINTS));
-  const points: Array<{ series: string; seconds: number; fraction: number }> = [];
+  const points: CdfPoint[] = [];
   for (let i = 0; i < sorted.length; i += step) points.push(point(series, sorted, i));
   if ((sorted.length - 1) % step !== 0) points.push(point(series, sorted, sorted.length - 1));
   return points;
 }
 
-function point(series: CdfSeries, sorted: readonly number[], i: number) {
-  return { series: series.name, seconds: Math.max(MIN_MS, sorted[i]!) / 1000, fraction: (i + 1) / series.total };
+function point(series: CdfSeries, sorted: readonly number[], i: number): CdfPoint {
+  return {
+    series: series.name,
+    dash: series.dash ?? '',
+    seconds: Math.max(MIN_MS, sorted[i]!) / 1000,
+    fraction: (i + 1) / series.total,
+  };
 }
 
 export function cdfSpec(title: string, series: readonly CdfSeries[], opts: CdfChartOptions = {}): vl.TopLevelSpec {
@@ -50,8 +64,13 @@ export function cdfSpec(title: string, series: readonly CdfSeries[], opts: CdfCh
         title: 'seconds from tracer boot (log scale)',
       },
       y: { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, title: 'fraction of tracers delivered' },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
+      ...(series.some((s) => s.dash !== undefined)
+        ? { strokeDash: { field: 'dash', type: 'nominal' as const, title: null } }
+        : {}),
     },
+    // Full legend labels (vega cuts them at 160 px by default), below the plot so they never squeeze it.
+    config: { legend: { labelLimit: 0, orient: 'bottom', columns: 2, symbolStrokeWidth: 3 } },
   };
 }
 

@@ -20,9 +20,11 @@ export function htmlPage(title: string, sections: readonly string[]): string {
 <meta charset="utf-8">
 <title>${escapeHtml(title)}</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
-th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 13px; display: block; max-width: 100%; overflow-x: auto; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; max-width: 26em; overflow-wrap: anywhere; }
+th { font-weight: 600; vertical-align: bottom; }
+.warning { background: #fff0f0; border: 2px solid #c00; padding: 0.6em 1em; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f4f4f4; }
 .charts { display: flex; flex-wrap: wrap; gap: 1em; }

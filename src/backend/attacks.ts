@@ -55,7 +55,40 @@ export function applyAttack(
       return newConfigSnapshot(base, signer, (signed) => {
         signed.custom = { ...asJson(signed.custom), org_uuid: FOREIGN_ORG_UUID };
       });
+    case 'org-id-mismatch':
+      // [E28] another org's configs, consistent in both repos: only the RC key's org-ID check catches them
+      return orgIdMismatch(base, signer, foreignOrgId(signer.orgId));
   }
+}
+
+/** The org ID of the `org-id-mismatch` paths: the next one after the simulator's. */
+export function foreignOrgId(orgId: number): number {
+  return orgId + 1;
+}
+
+/** Moves every `datadog/<org>/…` target to `datadog/<foreign>/…` in the director, the config repo and the files. */
+function orgIdMismatch(res: ILatestConfigsResponse, signer: RepositorySigner, foreign: number): ILatestConfigsResponse {
+  const move = (path: string): string => path.replace(/^datadog\/\d+\//, `datadog/${foreign}/`);
+  const moveKeys = (signed: Json): void => {
+    signed.targets = Object.fromEntries(Object.entries(asJson(signed.targets)).map(([k, v]) => [move(k), v]));
+  };
+  const metas = res.configMetas;
+  const delegated = (metas?.delegatedTargets ?? []).map((d) => {
+    const signed = signedOf(d.raw ?? new Uint8Array());
+    signed.version = versionOf(signed) + 1;
+    moveKeys(signed);
+    const role = d.role ?? '';
+    return { role, version: versionOf(signed), raw: signer.signRaw('config', role, signed) };
+  });
+  const withConfig = newConfigSnapshot(res, signer, (snap) => {
+    for (const d of delegated) setMetaEntry(snap, `${d.role}.json`, d.raw, d.version);
+  });
+  const out = newDirectorGeneration(withConfig, signer, moveKeys);
+  return {
+    ...out,
+    configMetas: { ...out.configMetas, delegatedTargets: delegated },
+    targetFiles: (res.targetFiles ?? []).map((f) => ({ path: move(f.path ?? ''), raw: f.raw })),
+  };
 }
 
 function withFile(res: ILatestConfigsResponse, tamper: (raw: Uint8Array) => Uint8Array): ILatestConfigsResponse {

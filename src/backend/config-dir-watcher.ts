@@ -34,6 +34,11 @@ export class ConfigDirWatcher {
     this.#opts = opts;
   }
 
+  /** What the last scan skipped or ignored, and why. */
+  get warnings(): readonly string[] {
+    return [...this.#warned];
+  }
+
   /** Scans once (throws if the directory cannot be read), then watches. */
   async start(): Promise<void> {
     await this.rescan();

@@ -1,18 +1,40 @@
 // The backend client: protobuf over HTTP(S) to the RC backend (PROTOCOL.md §1 "Agent → backend").
-import { Agent, request } from 'undici';
+import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { pb } from '../proto/index.js';
 import type { ILatestConfigsRequest, ILatestConfigsResponse } from '../proto/index.js';
 import { BackendError, statusError } from './error.js';
+import { proxyFor, type BackendProxyOptions } from './proxy.js';
 import type { BackendClient, OrgStatus } from './types.js';
+
+export interface BackendTlsOptions {
+  /** `skip_ssl_validation` (the config layer requires `remote_configuration.no_tls_validation` for it) */
+  readonly skipVerify: boolean;
+  /** `min_tls_version`; the reference's default is TLS 1.2 */
+  readonly minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** Extra trusted CA certificates (PEM), on top of Node's bundled roots and NODE_EXTRA_CA_CERTS. */
+  readonly ca?: string;
+}
 
 export interface HttpBackendClientOptions {
   /** `remote_configuration.rc_dd_url` or `https://config.<site>`. */
   readonly baseUrl: string;
+  /** `DD-Api-Key`; replaceable later with setApiKey (key rotation without restart). */
   readonly apiKey: string;
+  /** The RC key's application key, sent as `DD-Application-Key`. */
+  readonly appKey?: string;
+  readonly proxy?: BackendProxyOptions;
+  readonly tls?: BackendTlsOptions;
   /** `remote_configuration.no_tls`: allow plain http. */
   readonly noTls: boolean;
   /** Bound on each backend call, connection to last body byte (reference deviation #5; the reference has none). */
   readonly fetchTimeoutMs: number;
+}
+
+export interface HttpBackendClient extends BackendClient {
+  /** Every request issued after this call carries the new `DD-Api-Key`. */
+  setApiKey(apiKey: string): void;
+  /** The proxy in use (credentials removed), or undefined for a direct connection; for logs and status. */
+  readonly proxyUrl: string | undefined;
 }
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
@@ -23,7 +45,7 @@ const PATH_CONFIGURATIONS = '/api/v0.1/configurations';
 const PATH_ORG = '/api/v0.1/org';
 const PATH_STATUS = '/api/v0.1/status';
 
-export function createHttpBackendClient(opts: HttpBackendClientOptions): BackendClient {
+export function createHttpBackendClient(opts: HttpBackendClientOptions): HttpBackendClient {
   let base: URL;
   try {
     base = new URL(opts.baseUrl);
@@ -47,11 +69,11 @@ export function createHttpBackendClient(opts: HttpBackendClientOptions): Backend
     throw new BackendError('INVALID_CONFIG', `fetchTimeoutMs must be > 0, got ${opts.fetchTimeoutMs}`);
   }
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
-  const dispatcher = new Agent({
-    keepAliveTimeout: IDLE_CONNECTION_TIMEOUT_MS,
-    keepAliveMaxTimeout: IDLE_CONNECTION_TIMEOUT_MS,
-  });
-  const headers = { 'content-type': 'application/x-protobuf', 'dd-api-key': opts.apiKey };
+  const proxy = opts.proxy === undefined ? undefined : proxyFor(base, opts.proxy);
+  const dispatcher = createDispatcher(proxy, opts.tls, base.protocol === 'http:');
+  const fixedHeaders: Record<string, string> = { 'content-type': 'application/x-protobuf' };
+  if (opts.appKey !== undefined && opts.appKey !== '') fixedHeaders['dd-application-key'] = opts.appKey;
+  let headers = { ...fixedHeaders, 'dd-api-key': opts.apiKey };
   let closed = false;
 
   async function call(
@@ -109,6 +131,11 @@ export function createHttpBackendClient(opts: HttpBackendClientOptions): Backend
 
   return {
     url: baseUrl,
+    proxyUrl: proxy === undefined ? undefined : withoutCredentials(proxy),
+    setApiKey(apiKey: string): void {
+      // a new object: requests already issued keep the headers they were sent with
+      headers = { ...fixedHeaders, 'dd-api-key': apiKey };
+    },
     async fetchLatestConfigs(req: ILatestConfigsRequest, signal?: AbortSignal): Promise<ILatestConfigsResponse> {
       const bytes = await call('POST', PATH_CONFIGURATIONS, pb.LatestConfigsRequest.encode(req).finish(), signal);
       return decode(bytes, (b) => pb.LatestConfigsResponse.decode(b));
@@ -128,6 +155,28 @@ export function createHttpBackendClient(opts: HttpBackendClientOptions): Backend
       await dispatcher.close();
     },
   };
+}
+
+function createDispatcher(
+  proxy: string | undefined,
+  tls: BackendTlsOptions | undefined,
+  plainHttp: boolean,
+): Dispatcher {
+  const connect = {
+    ...(tls === undefined ? {} : { rejectUnauthorized: !tls.skipVerify, minVersion: tls.minVersion }),
+    ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
+  };
+  const keepAlive = { keepAliveTimeout: IDLE_CONNECTION_TIMEOUT_MS, keepAliveMaxTimeout: IDLE_CONNECTION_TIMEOUT_MS };
+  if (proxy === undefined) return new Agent({ ...keepAlive, connect });
+  // https goes through a CONNECT tunnel; plain http is forwarded to the proxy as Go's transport does
+  return new ProxyAgent({ uri: proxy, ...keepAlive, requestTls: connect, proxyTunnel: !plainHttp });
+}
+
+function withoutCredentials(proxy: string): string {
+  const url = new URL(proxy);
+  url.username = '';
+  url.password = '';
+  return url.toString().replace(/\/$/, '');
 }
 
 /** `Retry-After` in delta-seconds (what the simulator sends); the HTTP-date form is ignored. */

@@ -20,12 +20,16 @@ export interface LocalSourceOptions {
   readonly pollIntervalMs?: number;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
+  /** Called when an edit of the directory was signed: the agent refreshes at once instead of at its next poll. */
+  readonly onChange?: () => void;
 }
 
 export interface LocalSource {
   readonly client: BackendClient;
   /** The signer's v1 roots: the agent pins them instead of Datadog's embedded roots. */
   readonly pinnedRoots: PinnedRoots;
+  /** Files skipped or ignored at the last scan, and why (shown by `rc-agent status`). */
+  warnings(): readonly string[];
   /** Re-reads the directory now (tests; the watcher does it on its own). */
   rescan(): Promise<void>;
   close(): Promise<void>;
@@ -42,6 +46,7 @@ export async function createLocalSource(opts: LocalSourceOptions): Promise<Local
     pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     now: opts.now ?? Date.now,
     log: opts.log ?? (() => undefined),
+    ...(opts.onChange ? { onPublish: opts.onChange } : {}),
   });
   let closed = false;
 
@@ -74,6 +79,7 @@ export async function createLocalSource(opts: LocalSourceOptions): Promise<Local
   return {
     client,
     pinnedRoots: source.pinnedRoots,
+    warnings: () => source.warnings,
     rescan: () => source.rescan(),
     async close() {
       closed = true;

@@ -19,6 +19,8 @@ export interface SignedSourceOptions {
   readonly pollIntervalMs: number;
   readonly now: () => number;
   readonly log: (line: string) => void;
+  /** Called after every publish of a changed directory. */
+  readonly onPublish?: () => void;
 }
 
 export class SignedConfigSource {
@@ -45,6 +47,7 @@ export class SignedConfigSource {
           this.#generation++;
           this.#persist();
           this.#opts.log(`published ${files.length} config(s) from ${this.#opts.dir}`);
+          this.#opts.onPublish?.();
         }
       },
     });
@@ -56,6 +59,11 @@ export class SignedConfigSource {
     source.#persist();
     await source.#watcher.start();
     return source;
+  }
+
+  /** Files of the directory that were skipped or ignored at the last scan, and why. */
+  get warnings(): readonly string[] {
+    return this.#watcher.warnings;
   }
 
   get generation(): number {

@@ -3,7 +3,9 @@
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import semver from 'semver';
 import { pb } from '../proto/index.js';
+import { MIN_UPSTREAM_AGENT_VERSION } from '../version.js';
 import type { ILatestConfigsRequest } from '../proto/index.js';
 import { applyAttack } from './attacks.js';
 import { DEFAULT_POLL_INTERVAL_MS } from './config-dir-watcher.js';
@@ -58,6 +60,8 @@ export interface BackendSimulator {
   setFault(fault: FaultMode): void;
   setAttack(attack: AttackMode): void;
   setRttMs(ms: number): void;
+  /** The key every request must carry from now on (a key rotated at the backend); undefined accepts any. */
+  setApiKey(apiKey: string | undefined): void;
   /** Re-reads `configsDir` now; resolves once every edit made before the call is published. */
   rescan(): Promise<void>;
   close(): Promise<void>;
@@ -82,6 +86,7 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
   let fault = checkMode(opts.fault ?? 'none', FAULT_MODES, 'fault');
   let attack = checkMode(opts.attack ?? 'none', ATTACK_MODES, 'attack');
   let rttMs = checkNonNegative(opts.rttMs ?? 0, 'rttMs');
+  let requiredApiKey = opts.apiKey;
   const limiter =
     opts.rateLimitPerS === undefined || opts.rateLimitPerS === 0
       ? undefined
@@ -151,7 +156,7 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
         await dripUntilGone(request.raw.socket, closing.signal);
         return false;
     }
-    if (opts.apiKey !== undefined && request.headers['dd-api-key'] !== opts.apiKey) {
+    if (requiredApiKey !== undefined && request.headers['dd-api-key'] !== requiredApiKey) {
       count('401');
       await reply.code(401).type('application/json').send('{"errors":["Unauthorized"]}');
       return false;
@@ -196,9 +201,13 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
     stats.lastRequest = req;
     stats.requests.push(req);
     if (stats.requests.length > MAX_RECORDED_REQUESTS) stats.requests.shift();
-    // PROTOCOL.md §1: the backend rejects an empty agentVersion.
+    // PROTOCOL.md §1: the backend rejects an empty or old agentVersion.
     if (!req.agentVersion) {
       await badRequest(reply, 'agentVersion is required');
+      return;
+    }
+    if (semver.valid(req.agentVersion) === null || semver.lt(req.agentVersion, MIN_UPSTREAM_AGENT_VERSION)) {
+      await badRequest(reply, `agentVersion ${req.agentVersion} is below ${MIN_UPSTREAM_AGENT_VERSION}`);
       return;
     }
     const honest = source.latestConfigs(req);
@@ -240,6 +249,9 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
     },
     setRttMs(ms) {
       rttMs = checkNonNegative(ms, 'rttMs');
+    },
+    setApiKey(apiKey) {
+      requiredApiKey = apiKey;
     },
     rescan: () => source.rescan(),
     close() {

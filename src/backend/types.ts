@@ -30,7 +30,8 @@ export type AttackMode =
   | 'expired-timestamp'
   | 'wrong-key'
   | 'director-config-mismatch'
-  | 'org-uuid-mismatch';
+  | 'org-uuid-mismatch'
+  | 'org-id-mismatch';
 export const ATTACK_MODES: readonly AttackMode[] = [
   'none',
   'tampered-file',
@@ -40,6 +41,7 @@ export const ATTACK_MODES: readonly AttackMode[] = [
   'wrong-key',
   'director-config-mismatch',
   'org-uuid-mismatch',
+  'org-id-mismatch',
 ];
 
 export interface PinnedRoots {

@@ -17,7 +17,9 @@ export type RcClientErrorCode =
   /** a config path outside `datadog/<org>/<product>/<id>/<name>` or `employee/<product>/<id>/<name>` */
   | 'INVALID_PATH'
   /** an `apply`/`modify`/`unapply` listener threw */
-  | 'LISTENER';
+  | 'LISTENER'
+  /** an option, setter argument or `DD_RC_*` environment variable has a value the client cannot use */
+  | 'INVALID_OPTION';
 
 export const RC_CLIENT_ERROR_CODES: readonly RcClientErrorCode[] = [
   'NETWORK',
@@ -29,6 +31,7 @@ export const RC_CLIENT_ERROR_CODES: readonly RcClientErrorCode[] = [
   'MISSING_FILE',
   'INVALID_PATH',
   'LISTENER',
+  'INVALID_OPTION',
 ];
 
 export class RcClientError extends Error {

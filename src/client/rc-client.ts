@@ -3,16 +3,18 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { request, type Dispatcher } from 'undici';
+import {
+  DD_TRACE_JS_CAPABILITIES,
+  decodeCapabilities,
+  FFE_FLAG_CONFIGURATION_RULES,
+  splitCapabilities,
+} from './capabilities.js';
+import { checkDelayMs } from './checks.js';
 import { systemClock, type Clock } from './clock.js';
 import { RcClientError } from './error.js';
+import { createFetchPools, type ConcurrencyLimit, type RcFetchPools, type ReleaseSlot } from './fetch-pools.js';
 import { LaneState, type InvokeResult } from './lane-state.js';
-import {
-  buildRequestBody,
-  DD_TRACE_JS_CAPABILITIES,
-  encodeCapabilities,
-  FFE_FLAG_CONFIGURATION_RULES,
-  type RcTracerInfo,
-} from './request-body.js';
+import { buildRequestBody, encodeCapabilities, type RcTracerInfo } from './request-body.js';
 import { nextPollDelay, parseRetryAfterMs } from './schedule.js';
 import type {
   RcClientEvents,
@@ -26,6 +28,8 @@ import type {
 
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
 export const DEFAULT_FAST_POLL_INTERVAL_MS = 1000;
+/** `DD_RC_FAST_LANE_INITIAL_INTERVAL_MS` default: the first fast-lane request goes at once. */
+export const DEFAULT_FAST_LANE_INITIAL_INTERVAL_MS = 0;
 /** dd-trace-js's request timeout. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 2000;
 export const DEFAULT_MAX_BACKOFF_MS = 30_000;
@@ -38,6 +42,10 @@ interface Lane {
   readonly clientId: string;
   readonly products: readonly string[];
   readonly tags: readonly string[];
+  /** Padded base64 of the capabilities this lane's request advertises. */
+  readonly capabilities: string;
+  /** The fetch pool this lane's requests go through. */
+  readonly pool: ConcurrencyLimit;
   readonly state: LaneState;
   /** A full state (targets) arrived at least once. */
   delivered: boolean;
@@ -62,15 +70,17 @@ export class RcClient extends EventEmitter<RcClientEvents> {
   readonly policy: RcPolicy;
   readonly runtimeId: string;
   readonly stats: RcClientStats = { requests: 0, errors: 0, timeouts: 0, updates: 0, lastStatus: undefined };
+  /** The pools this client's fetches go through: its own, or the shared ones it was given. */
+  readonly fetchPools: RcFetchPools;
 
   private readonly url: string;
   private readonly lanes: readonly Lane[];
   private readonly handlers = new Map<string, RcProductHandler>();
   private readonly tracer: Omit<RcTracerInfo, 'tags'>;
-  private readonly capabilities: string;
   private readonly headers: Record<string, string>;
   private readonly pollIntervalMs: number;
-  private readonly fastPollIntervalMs: number;
+  private fastIntervalMs: number;
+  private fastInitialMs: number;
   private readonly requestTimeoutMs: number;
   private readonly maxBackoffMs: number;
   private readonly maxRetryAfterMs: number;
@@ -86,7 +96,42 @@ export class RcClient extends EventEmitter<RcClientEvents> {
     this.runtimeId = options.runtimeId ?? randomUUID();
     this.url = `${options.agentUrl.replace(/\/+$/, '')}/v0.7/config`;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-    this.fastPollIntervalMs = options.fastPollIntervalMs ?? DEFAULT_FAST_POLL_INTERVAL_MS;
+    const { fastLaneIntervalMs, fastPollIntervalMs } = options;
+    if (
+      fastLaneIntervalMs !== undefined &&
+      fastPollIntervalMs !== undefined &&
+      fastLaneIntervalMs !== fastPollIntervalMs
+    ) {
+      throw new RcClientError(
+        'INVALID_OPTION',
+        `fastLaneIntervalMs (${fastLaneIntervalMs}) and fastPollIntervalMs (${fastPollIntervalMs}) disagree; give one`,
+      );
+    }
+    this.fastIntervalMs = checkDelayMs(
+      'fastLaneIntervalMs',
+      fastLaneIntervalMs ?? fastPollIntervalMs ?? DEFAULT_FAST_POLL_INTERVAL_MS,
+      1,
+    );
+    this.fastInitialMs = checkDelayMs(
+      'fastLaneInitialIntervalMs',
+      options.fastLaneInitialIntervalMs ?? DEFAULT_FAST_LANE_INITIAL_INTERVAL_MS,
+      0,
+    );
+    if (
+      options.fetchPools !== undefined &&
+      (options.fastLaneMaxConcurrent !== undefined || options.standardMaxConcurrent !== undefined)
+    ) {
+      throw new RcClientError(
+        'INVALID_OPTION',
+        'fetchPools already has its limits: leave fastLaneMaxConcurrent and standardMaxConcurrent out',
+      );
+    }
+    this.fetchPools =
+      options.fetchPools ??
+      createFetchPools({
+        fastLaneMaxConcurrent: options.fastLaneMaxConcurrent,
+        standardMaxConcurrent: options.standardMaxConcurrent,
+      });
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.maxBackoffMs = options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
@@ -95,12 +140,11 @@ export class RcClient extends EventEmitter<RcClientEvents> {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.headers = { 'content-type': 'application/json; charset=utf-8', ...options.headers };
-    this.capabilities = encodeCapabilities(
+    const capabilities =
       options.capabilities ??
-        (options.products.includes('FFE_FLAGS')
-          ? DD_TRACE_JS_CAPABILITIES | FFE_FLAG_CONFIGURATION_RULES
-          : DD_TRACE_JS_CAPABILITIES),
-    );
+      (options.products.includes('FFE_FLAGS')
+        ? DD_TRACE_JS_CAPABILITIES | FFE_FLAG_CONFIGURATION_RULES
+        : DD_TRACE_JS_CAPABILITIES);
     this.tracer = {
       runtimeId: this.runtimeId,
       language: options.language ?? 'node',
@@ -113,11 +157,18 @@ export class RcClient extends EventEmitter<RcClientEvents> {
     };
 
     const parseJson = options.parseJson ?? true;
-    const makeLane = (name: RcLaneName, clientId: string, products: readonly string[]): Lane => ({
+    const makeLane = (
+      name: RcLaneName,
+      clientId: string,
+      products: readonly string[],
+      laneCapabilities: bigint | Uint8Array,
+    ): Lane => ({
       name,
       clientId,
       products,
       tags: options.tags ? [...options.tags] : defaultTags(options, this.runtimeId, clientId),
+      capabilities: encodeCapabilities(laneCapabilities),
+      pool: name === 'fast' ? this.fetchPools.fast : this.fetchPools.standard,
       state: new LaneState(name, parseJson),
       delivered: false,
       failures: 0,
@@ -127,16 +178,53 @@ export class RcClient extends EventEmitter<RcClientEvents> {
     });
     const mainId = options.clientId ?? randomUUID();
     if (this.policy === 'legacy') {
-      this.lanes = [makeLane('main', mainId, [...options.products])];
+      // Verbatim: the legacy body stays byte-identical to dd-trace-js's.
+      this.lanes = [makeLane('main', mainId, [...options.products], capabilities)];
     } else {
       const fastSet = new Set(options.fastLaneProducts ?? DEFAULT_FAST_LANE_PRODUCTS);
       const fast = options.products.filter((p) => fastSet.has(p));
       const main = options.products.filter((p) => !fastSet.has(p));
+      const split = splitCapabilities(
+        typeof capabilities === 'bigint' ? capabilities : decodeCapabilities(capabilities),
+        fast,
+        main,
+        options.productCapabilities,
+      );
       const lanes: Lane[] = [];
-      if (main.length > 0) lanes.push(makeLane('main', mainId, main));
-      if (fast.length > 0) lanes.push(makeLane('fast', options.fastLaneClientId ?? randomUUID(), fast));
+      if (main.length > 0) lanes.push(makeLane('main', mainId, main, split.standard));
+      if (fast.length > 0) {
+        lanes.push(makeLane('fast', options.fastLaneClientId ?? randomUUID(), fast, split.fast));
+      }
       this.lanes = lanes;
     }
+  }
+
+  /** Fast-lane poll interval until its first delivery, ms. */
+  get fastLaneIntervalMs(): number {
+    return this.fastIntervalMs;
+  }
+
+  /** Delay between `start()` and the first fast-lane request, ms. */
+  get fastLaneInitialIntervalMs(): number {
+    return this.fastInitialMs;
+  }
+
+  /**
+   * Sets the fast-lane interval (`DD_RC_FAST_LANE_INTERVAL_MS`). Takes effect at the next scheduling decision: a poll
+   * already scheduled keeps its time. No effect under `legacy`.
+   */
+  setFastLaneIntervalMs(ms: number): this {
+    this.fastIntervalMs = checkDelayMs('fastLaneIntervalMs', ms, 1);
+    return this;
+  }
+
+  /**
+   * Sets the delay before the first fast-lane request (`DD_RC_FAST_LANE_INITIAL_INTERVAL_MS`). That decision is made
+   * by `start()`, so it applies to the next `start()`; a first request already scheduled keeps its time.
+   */
+  setFastLaneInitialIntervalMs(ms: number): this {
+    this.fastInitialMs = checkDelayMs('fastLaneInitialIntervalMs', ms, 0);
+    return this;
   }
 
   /** Registers the handler that decides a product's apply state (see {@link RcProductHandler}). */
@@ -176,16 +264,27 @@ export class RcClient extends EventEmitter<RcClientEvents> {
       clientId: l.clientId,
       products: l.products,
       tracer: { ...this.tracer, tags: l.tags },
-      capabilities: this.capabilities,
+      capabilities: l.capabilities,
       cachedTargetFiles: s.cachedTargetFiles,
     });
   }
 
-  /** Polls every lane now (like dd-trace-js's `init()`), then on the policy's schedule. */
+  /**
+   * Polls every lane now (like dd-trace-js's `init()`) — the fast lane after `fastLaneInitialIntervalMs` — then on
+   * the policy's schedule.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const lane of this.lanes) this.runLane(lane);
+    for (const lane of this.lanes) {
+      if (lane.name === 'fast' && this.fastInitialMs > 0) {
+        const delayMs = this.fastInitialMs;
+        lane.timer = this.clock.setTimeout(() => this.runLane(lane), delayMs);
+        this.safeEmit('scheduled', { lane: lane.name, delayMs, reason: 'initial' });
+      } else {
+        this.runLane(lane);
+      }
+    }
   }
 
   /** Clears timers, aborts in-flight requests and waits for them to settle. */
@@ -220,7 +319,7 @@ export class RcClient extends EventEmitter<RcClientEvents> {
         delivered: lane.delivered,
         failures: lane.failures,
         pollIntervalMs: this.pollIntervalMs,
-        fastPollIntervalMs: this.fastPollIntervalMs,
+        fastPollIntervalMs: this.fastIntervalMs,
         maxBackoffMs: this.maxBackoffMs,
         maxRetryAfterMs: this.maxRetryAfterMs,
         agentRefreshIntervalS: lane.state.agentRefreshIntervalS,
@@ -246,16 +345,21 @@ export class RcClient extends EventEmitter<RcClientEvents> {
   }
 
   private async doPoll(lane: Lane): Promise<PollResult> {
-    const body = this.requestBody(lane.name);
     const controller = new AbortController();
     lane.controller = controller;
+    // Like dd-trace-js's socket queue, waiting for a fetch slot counts towards the request timeout.
     const timer = this.clock.setTimeout(() => controller.abort(TIMEOUT), this.requestTimeoutMs);
-    const startedMs = this.clock.now();
+    let startedMs = this.clock.now();
     this.stats.requests++;
     let status: number;
     let text: string;
     let retryAfter: string | string[] | undefined;
+    let release: ReleaseSlot | undefined;
     try {
+      release = await lane.pool.acquire(controller.signal);
+      startedMs = this.clock.now();
+      // Built once the slot is held, so it carries the apply states settled while waiting.
+      const body = this.requestBody(lane.name);
       const res = await request(this.url, {
         method: 'POST',
         body,
@@ -274,14 +378,17 @@ export class RcClient extends EventEmitter<RcClientEvents> {
       lane.failures++;
       if (controller.signal.aborted && reason === TIMEOUT) {
         this.stats.timeouts++;
-        this.emitError(
-          new RcClientError('TIMEOUT', `no reply from ${this.url} within ${this.requestTimeoutMs} ms`, { cause: err }),
-        );
+        const what =
+          release === undefined
+            ? `no ${lane.name === 'fast' ? 'fast-lane' : 'standard'} fetch slot free`
+            : `no reply from ${this.url}`;
+        this.emitError(new RcClientError('TIMEOUT', `${what} within ${this.requestTimeoutMs} ms`, { cause: err }));
       } else {
         this.emitError(new RcClientError('NETWORK', `request to ${this.url} failed`, { cause: err }));
       }
       return { aborted: false, ok: false };
     } finally {
+      release?.();
       this.clock.clearTimeout(timer);
       if (lane.controller === controller) lane.controller = undefined;
     }

@@ -104,12 +104,3 @@ export function encodeCapabilities(capabilities: bigint | Uint8Array): string {
   if (hex.length % 2 === 1) hex = `0${hex}`;
   return Buffer.from(hex, 'hex').toString('base64');
 }
-
-/** Capability bit 46, FFE_FLAG_CONFIGURATION_RULES (dd-trace-js remote_config/capabilities.js). */
-export const FFE_FLAG_CONFIGURATION_RULES = 1n << 46n;
-
-/**
- * The capabilities dd-trace-js 5.132 advertises with default settings (APM_TRACING multiconfig and per-setting bits,
- * ASM activation, SDK_CONFIGURATION): `AiNAoAjwAg==`. With FFE over remote config it adds bit 46: `AmNAoAjwAg==`.
- */
-export const DD_TRACE_JS_CAPABILITIES = 0x022340a008f002n;

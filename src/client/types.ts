@@ -1,7 +1,9 @@
 // Public option and event types of the RC client.
 import type { Dispatcher } from 'undici';
 import type { Clock } from './clock.js';
+import type { RcProductCapabilities } from './capabilities.js';
 import type { RcClientError } from './error.js';
+import type { RcFetchPools } from './fetch-pools.js';
 
 /**
  * `legacy`: what tracers do — one client id for all products, a fixed delay after each poll, no jitter, no backoff.
@@ -56,8 +58,14 @@ export interface RcClientOptions {
   readonly clientId?: string;
   /** RC client id of the fast lane (`fastlane` only). Default a random UUID. */
   readonly fastLaneClientId?: string;
-  /** Default: what dd-trace-js 5.132 sends (`AiNAoAjwAg==`, plus bit 46 when FFE_FLAGS is polled). */
+  /**
+   * Everything the client advertises. Default: what dd-trace-js 5.132 sends (`AiNAoAjwAg==`, plus bit 46 when
+   * FFE_FLAGS is polled). Under `fastlane` the fast-lane request advertises only the bits its products own (see
+   * `productCapabilities`) and the standard request the rest.
+   */
   readonly capabilities?: bigint | Uint8Array;
+  /** The capability bits each product owns, for that split. Default (and fallback): dd-trace-js's mapping. */
+  readonly productCapabilities?: RcProductCapabilities;
   /** Default dd-trace-js's: `service:…`, `env:…`, `version:…`, `runtime-id:…`, `_dd.rc.client_id:<lane id>`. */
   readonly tags?: readonly string[];
   /** Default `[]`. */
@@ -66,8 +74,27 @@ export interface RcClientOptions {
   readonly extraServices?: readonly string[];
   /** Default 5000 (dd-trace-js `DD_REMOTE_CONFIG_POLL_INTERVAL_SECONDS`). */
   readonly pollIntervalMs?: number;
-  /** Fast-lane interval until first delivery. Default 1000. */
+  /**
+   * Fast-lane interval until its first delivery (`DD_RC_FAST_LANE_INTERVAL_MS`), then `pollIntervalMs`. Default 1000;
+   * change it at run time with `setFastLaneIntervalMs`.
+   */
+  readonly fastLaneIntervalMs?: number;
+  /** The name this option had first; same meaning as `fastLaneIntervalMs`, which must agree if both are given. */
   readonly fastPollIntervalMs?: number;
+  /**
+   * Delay between `start()` and the first fast-lane request (`DD_RC_FAST_LANE_INITIAL_INTERVAL_MS`). Default 0: at
+   * once. Change it at run time with `setFastLaneInitialIntervalMs` (applies to the next `start()`).
+   */
+  readonly fastLaneInitialIntervalMs?: number;
+  /** Fast-lane fetches in flight at once, in this client's own pool. Default 20. */
+  readonly fastLaneMaxConcurrent?: number;
+  /** Standard fetches in flight at once, in this client's own pool. Default 100. */
+  readonly standardMaxConcurrent?: number;
+  /**
+   * Pools shared with other clients (see `createFetchPools`), instead of this client's own; the two `…MaxConcurrent`
+   * options must then be left out.
+   */
+  readonly fetchPools?: RcFetchPools;
   /** Default 2000 (dd-trace-js's request timeout). */
   readonly requestTimeoutMs?: number;
   /** Cap of the error backoff under `fastlane`. Default 30000. */
@@ -101,11 +128,12 @@ export interface RcResponseEvent {
 export interface RcScheduledEvent {
   readonly lane: RcLaneName;
   readonly delayMs: number;
-  readonly reason: 'interval' | 'fast-interval' | 'backoff' | 'retry-after';
+  /** `initial`: the fast lane's first request, `fastLaneInitialIntervalMs` after `start()`. */
+  readonly reason: 'initial' | 'interval' | 'fast-interval' | 'backoff' | 'retry-after';
 }
 
 export interface RcClientStats {
-  /** Requests sent. */
+  /** Polls attempted: requests sent, plus any that timed out waiting for a fetch slot. */
   requests: number;
   /** Requests that failed: network error, timeout, or non-2xx (404 included). */
   errors: number;

@@ -1,4 +1,6 @@
 // The validated, frozen configuration. Each component receives only its slice.
+import type { DatadogSettings } from './datadog-settings.js';
+
 export type Policy = 'fastlane' | 'legacy';
 
 export interface FastLaneConfig {
@@ -6,9 +8,11 @@ export interface FastLaneConfig {
   readonly products: readonly string[];
   readonly cacheBypassLimit: number;
   readonly blockTtlMs: number;
+  /** Fetch the fast-lane products from the first refresh on (before any client asks for them). */
+  readonly prefetch: boolean;
 }
 
-export interface RemoteConfigConfig {
+export interface RemoteConfigConfig extends DatadogSettings {
   readonly enabled: boolean;
   readonly apiKey: string;
   /** true when no API key is set: configs come from the local signed source. */
@@ -42,6 +46,10 @@ export interface AgentConfig {
   readonly stopTimeoutMs: number;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
   readonly remoteConfiguration: RemoteConfigConfig;
+  /** `container_tags_file`: container ID → tags appended to tracer tags; empty = none */
+  readonly containerTagsFile: string;
+  /** `container_cgroup_root`: where `Datadog-Entity-ID: in-<inode>` is resolved */
+  readonly containerCgroupRoot: string;
   /** Values replaced the way the reference agent replaces them (out of range), for the start-up log. */
   readonly warnings: readonly string[];
 }

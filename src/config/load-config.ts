@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './error.js';
 import { KEYS, envNames, type ConfigKey, type KeySpec } from './schema.js';
 import type { AgentConfig } from './agent-config.js';
+import { buildDatadogSettings } from './datadog-settings.js';
 
 export interface LoadConfigOptions {
   /** Path of a datadog.yaml; absent = defaults + env only. */
@@ -18,7 +19,8 @@ export interface LoadConfigOptions {
   readonly overrides?: Partial<Record<ConfigKey, unknown>>;
 }
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The folder holding package.json: two levels up from src/config/, one from dist/config/. */
+const PACKAGE_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
 export const DEFAULT_LOCAL_CONFIG_DIR = join(PACKAGE_ROOT, 'examples', 'configs');
 
 const MINUTE_MS = 60_000;
@@ -47,7 +49,8 @@ export function loadConfig(options: LoadConfigOptions): AgentConfig {
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) {
       const why = parsed.error.issues.map((i) => i.message).join('; ');
-      errors.push(`${source}: invalid value ${JSON.stringify(raw)}: ${why}`);
+      const shown = spec.secret === true ? '<redacted>' : JSON.stringify(raw);
+      errors.push(`${source}: invalid value ${shown}: ${why}`);
       continue;
     }
     values.set(key, parsed.data);
@@ -116,6 +119,7 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
     bypass = replace('remote_configuration.clients.cache_bypass_limit', bypass, 5, 'is outside [1, 10]');
 
   const rootText = (key: ConfigKey): string => readRoot(key, get<string>(key));
+  const datadog = buildDatadogSettings(get, { usesBackend: apiKey !== '', warnings });
   const localDir = get<string>('remote_configuration.local.dir');
   return {
     hostname: get<string>('hostname') || osHostname(),
@@ -125,6 +129,8 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
     grpcPort: get<number>('cmd_port'),
     stopTimeoutMs: get<number>('stop_timeout'),
     logLevel: get<AgentConfig['logLevel']>('log_level'),
+    containerTagsFile: get<string>('container_tags_file'),
+    containerCgroupRoot: get<string>('container_cgroup_root'),
     warnings,
     remoteConfiguration: {
       enabled: get<boolean>('remote_configuration.enabled'),
@@ -145,11 +151,13 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
       policy: get<'fastlane' | 'legacy'>('remote_configuration.policy'),
       localDir: localDir ? resolve(localDir) : DEFAULT_LOCAL_CONFIG_DIR,
       localOrgId: get<number>('remote_configuration.local.org_id'),
+      ...datadog,
       fastLane: {
         enabled: get<boolean>('remote_configuration.fast_lane.enabled'),
         products: get<string[]>('remote_configuration.fast_lane.products'),
         cacheBypassLimit: get<number>('remote_configuration.fast_lane.cache_bypass_limit'),
         blockTtlMs: get<number>('remote_configuration.fast_lane.block_ttl_ms'),
+        prefetch: get<boolean>('remote_configuration.fast_lane.prefetch'),
       },
     },
   };
@@ -215,4 +223,11 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
 }

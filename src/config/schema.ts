@@ -12,19 +12,25 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
 const port = int(0, 65535);
 const str = z.string();
 const durationMs = z.preprocess((v) => parseDurationMs(v) ?? v, z.number().finite().nonnegative());
-const products = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(/[\s,]+/)
-          .map((p) => p.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string().regex(/^[A-Z0-9_]+$/, 'product names are upper-case letters, digits and _')),
-);
+/** A list from YAML, or a string split on spaces and commas (`DD_TAGS="a:b c:d"`, `NO_PROXY=a,b`). */
+const listOf = (item: z.ZodString) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(/[\s,]+/)
+            .map((p) => p.trim())
+            .filter(Boolean)
+        : v,
+    z.array(item),
+  );
+const products = listOf(z.string().regex(/^[A-Z0-9_]+$/, 'product names are upper-case letters, digits and _'));
+const list = listOf(z.string());
 
 export interface KeySpec {
   readonly schema: z.ZodType;
+  /** Never echoed in errors (keys, tokens). */
+  readonly secret?: boolean;
   /** Env var; default `DD_` + the key upper-cased with `.` → `_`. */
   readonly env?: readonly string[];
   readonly default?: unknown;
@@ -32,8 +38,69 @@ export interface KeySpec {
 }
 
 export const KEYS = {
-  api_key: { schema: str, default: '', describe: 'Datadog API key; empty = serve the local signed source' },
-  'remote_configuration.api_key': { schema: str, default: '', describe: 'wins over api_key for RC' },
+  api_key: {
+    schema: str,
+    secret: true,
+    default: '',
+    describe: 'Datadog API key; empty = serve the local signed source',
+  },
+  'remote_configuration.api_key': { schema: str, secret: true, default: '', describe: 'wins over api_key for RC' },
+  'remote_configuration.key': {
+    schema: str,
+    secret: true,
+    default: '',
+    describe: 'RC key (DDRCM_…): adds DD-Application-Key and the org-ID check',
+  },
+  'remote_configuration.agent_version': {
+    schema: str,
+    describe: 'agentVersion sent upstream; the backend refuses versions below 7.39.1',
+  },
+  env: { schema: str, default: '', describe: 'trace_agent_env upstream and an env:<env> host tag' },
+  'apm_config.env': { schema: str, env: ['DD_APM_ENV'], default: '', describe: 'wins over env for trace_agent_env' },
+  tags: { schema: list, default: [], describe: 'host tags sent upstream (DD_TAGS: space-separated)' },
+  extra_tags: { schema: list, default: [], describe: 'more host tags' },
+  'proxy.http': {
+    schema: str,
+    env: ['DD_PROXY_HTTP', 'HTTP_PROXY', 'http_proxy'],
+    default: '',
+    secret: true,
+    describe: 'proxy for an http backend URL',
+  },
+  'proxy.https': {
+    schema: str,
+    env: ['DD_PROXY_HTTPS', 'HTTPS_PROXY', 'https_proxy'],
+    default: '',
+    secret: true,
+    describe: 'proxy for the https backend (HTTP CONNECT)',
+  },
+  'proxy.no_proxy': {
+    schema: list,
+    env: ['DD_PROXY_NO_PROXY', 'NO_PROXY', 'no_proxy'],
+    default: [],
+    describe: 'hosts reached without the proxy',
+  },
+  no_proxy_nonexact_match: {
+    schema: bool,
+    default: false,
+    describe: 'no_proxy matches domain suffixes, CIDRs and ports (else exact host only)',
+  },
+  skip_ssl_validation: { schema: bool, default: false, describe: 'do not verify the backend certificate' },
+  'remote_configuration.no_tls_validation': {
+    schema: bool,
+    default: false,
+    describe: 'needed for skip_ssl_validation to apply to RC',
+  },
+  min_tls_version: { schema: str, default: 'tlsv1.2', describe: 'tlsv1.0 … tlsv1.3; anything else → tlsv1.2' },
+  container_tags_file: {
+    schema: str,
+    default: '',
+    describe: 'JSON or YAML map container ID → tags, appended to tracer tags',
+  },
+  container_cgroup_root: {
+    schema: str,
+    default: '/sys/fs/cgroup',
+    describe: 'cgroup v2 mount used to resolve Datadog-Entity-ID in-<inode>',
+  },
   site: { schema: str, default: 'datadoghq.com', describe: 'Datadog site (backend URL and embedded roots)' },
   hostname: { schema: str, default: '', describe: 'hostname sent upstream (default: the OS hostname)' },
   bind_host: { schema: str, default: '127.0.0.1', describe: 'address the HTTP and gRPC listeners bind' },
@@ -108,7 +175,12 @@ export const KEYS = {
   'remote_configuration.fast_lane.products': {
     schema: products,
     default: ['FFE_FLAGS'],
-    describe: 'a request is fast lane when every product it asks for is listed here',
+    describe: 'a request gets fast-lane rules when it asks for at least one product listed here',
+  },
+  'remote_configuration.fast_lane.prefetch': {
+    schema: bool,
+    default: true,
+    describe: 'ask the backend for the fast-lane products from the first refresh on, before any client asks',
   },
   'remote_configuration.fast_lane.cache_bypass_limit': {
     schema: int(0, 10_000),

@@ -17,6 +17,7 @@ import { serviceErrorToGrpcStatus } from './status.js';
 import { isInternalFailure, ServiceError } from '../service/error.js';
 
 const MRF_UNAVAILABLE = 'MRF remote configuration service not initialized';
+const RC_UNAVAILABLE = 'remote configuration service not initialized';
 
 export interface GrpcRequestDoneInfo {
   /** `OK`, a ServiceErrorCode, `UNAUTHENTICATED` or `INTERNAL` */
@@ -40,6 +41,8 @@ export interface GrpcServerOptions {
   readonly log?: { error(obj: object, msg: string): void; warn(msg: string): void };
   /** HTTP/2 keep-alive and connection limits; see GrpcLimits */
   readonly limits?: Partial<GrpcLimits>;
+  /** remote_configuration.enabled (default true); false → the RC methods answer Unimplemented at once */
+  readonly enabled?: boolean;
 }
 
 /** Bounds on what one connection may hold (DESIGN "Reliability"). */
@@ -150,17 +153,28 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   const unimplemented = async (): Promise<never> => {
     throw new ServiceError('UNIMPLEMENTED', MRF_UNAVAILABLE);
   };
+  // The reference has no RC service when it is disabled (PROTOCOL.md §1): answer at once, never wait on a bypass.
+  const disabled = async (): Promise<never> => {
+    throw new ServiceError('UNIMPLEMENTED', RC_UNAVAILABLE);
+  };
+  const enabled = opts.enabled ?? true;
 
   const implementation: UntypedServiceImplementation = {
     ClientGetConfigs: unary(
-      (request: Parameters<RcService['clientGetConfigs']>[0], ctx) => service.clientGetConfigs(request, ctx),
+      enabled
+        ? (request: Parameters<RcService['clientGetConfigs']>[0], ctx) => service.clientGetConfigs(request, ctx)
+        : disabled,
       true,
     ),
-    GetConfigState: unary(async () => service.getConfigState()),
-    ResetConfigState: unary(async () => {
-      await service.resetConfigState();
-      return {};
-    }),
+    GetConfigState: unary(enabled ? async () => service.getConfigState() : disabled),
+    ResetConfigState: unary(
+      enabled
+        ? async () => {
+            await service.resetConfigState();
+            return {};
+          }
+        : disabled,
+    ),
     // the multi-region-failover service is not provided (PROTOCOL.md §2)
     ClientGetConfigsHA: unary(unimplemented),
     GetConfigStateHA: unary(unimplemented),

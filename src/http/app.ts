@@ -1,5 +1,6 @@
 // The trace-receiver side of rc-agent (DESIGN.md "Ports and paths"): /v0.7/config, /info, health, status
 // and metrics on one fastify instance. Not listening: the caller listens, tests use inject().
+import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { RcService, StatusReport } from '../service/types.js';
 import { createConfigHandler, ignoreContentType, type RequestDoneInfo } from './config-route.js';
@@ -46,6 +47,8 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes?: number;
   /** container tags for a container id; appended to client_tracer.tags */
   readonly containerTags?: (containerId: string) => string[];
+  /** the caller's container ID from the request headers (default: Datadog-Container-ID, else `ci-`) */
+  readonly containerId?: (headers: IncomingHttpHeaders) => string;
   /** rc-agent version, shown by /info */
   readonly version: string;
   /** called once per /v0.7/config request that reached the handler */
@@ -138,6 +141,7 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
       service: opts.service,
       bodyLimitBytes,
       containerTags: opts.containerTags,
+      containerId: opts.containerId,
       onRequestDone: opts.onRequestDone,
       monotonicNowMs: opts.monotonicNowMs ?? (() => performance.now()),
       logError: (message, err) => app.log.error({ err }, message),

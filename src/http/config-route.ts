@@ -20,6 +20,8 @@ export interface ConfigRouteOptions {
   readonly service: RcService;
   readonly bodyLimitBytes: number;
   readonly containerTags?: (containerId: string) => string[];
+  /** the caller's container ID; containerIdFromHeaders by default */
+  readonly containerId?: (headers: IncomingHttpHeaders) => string;
   readonly onRequestDone?: (info: RequestDoneInfo) => void;
   readonly monotonicNowMs: () => number;
   readonly logError: (message: string, err: unknown) => void;
@@ -89,7 +91,7 @@ export function createConfigHandler(
     tracer.service = normalizeService(tracer.service ?? '', tracer.language ?? '');
     tracer.env = normalizeTag(tracer.env ?? '');
     if (containerTags === undefined) return;
-    const containerId = containerIdFromHeaders(headers);
+    const containerId = (opts.containerId ?? containerIdFromHeaders)(headers);
     if (containerId === '') return;
     let tags: string[] = [];
     try {

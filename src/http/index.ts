@@ -17,3 +17,10 @@ export {
 export type { HttpFailure } from './error-handler.js';
 export { goJsonString } from './go-json-string.js';
 export { normalizeService, normalizeTag } from './normalize.js';
+export {
+  createContainerTagSource,
+  ContainerTagsError,
+  type ContainerTagSource,
+  type ContainerTagSourceOptions,
+  type ContainerTagsErrorCode,
+} from './container-tags.js';

@@ -1,30 +1,21 @@
-// A token bucket on bottleneck's reservoir: `capacity` tokens, refilled to full every `refillIntervalMs`.
-// A draw never waits: when the reservoir is empty bottleneck drops the job (highWater 0 + OVERFLOW) and the draw
-// answers false at once. Draws are serialised per bucket so concurrent callers never overdraw.
-import Bottleneck from 'bottleneck';
-
+// A token bucket on the caller's clock: `capacity` tokens, refilled to full at the start of every
+// `refillIntervalMs` window (windows count from the bucket's first use). Synchronous: a draw answers at once and never
+// waits for a refill, so a caller on fake time sees exactly what it would on real time.
 export interface TokenBucketOptions {
   readonly capacity: number;
   readonly refillIntervalMs: number;
 }
 
 export class TokenBucket {
-  #limiter: Bottleneck;
-  #capacity: number;
+  readonly #capacity: number;
   #refillIntervalMs: number;
+  #windowStartMs = Number.NaN;
+  #tokens: number;
 
   constructor(options: TokenBucketOptions) {
     this.#capacity = options.capacity;
     this.#refillIntervalMs = options.refillIntervalMs;
-    this.#limiter = new Bottleneck({
-      reservoir: options.capacity,
-      reservoirRefreshAmount: options.capacity,
-      reservoirRefreshInterval: options.refillIntervalMs,
-      highWater: 0,
-      strategy: Bottleneck.strategy.OVERFLOW,
-    });
-    // Dropped jobs are the rate-limited outcome, not an error.
-    this.#limiter.on('error', () => undefined);
+    this.#tokens = options.capacity;
   }
 
   get capacity(): number {
@@ -35,25 +26,32 @@ export class TokenBucket {
     return this.#refillIntervalMs;
   }
 
-  /** Takes one token if there is one; never waits for a refill. */
-  async tryTake(): Promise<boolean> {
-    if (this.#capacity <= 0) return false;
-    return this.#limiter.schedule(async () => true).catch(() => false);
+  /** Takes one token if there is one at `nowMs`. */
+  tryTake(nowMs: number): boolean {
+    this.#refill(nowMs);
+    if (this.#tokens <= 0) return false;
+    this.#tokens--;
+    return true;
   }
 
-  async remaining(): Promise<number> {
-    return (await this.#limiter.currentReservoir()) ?? 0;
+  remaining(nowMs: number): number {
+    this.#refill(nowMs);
+    return this.#tokens;
   }
 
-  /** Follows the refresh interval, including the backend override. */
+  /** Follows the refresh interval, including the backend override; the current window keeps its start. */
   setRefillInterval(refillIntervalMs: number): void {
-    if (refillIntervalMs === this.#refillIntervalMs) return;
     this.#refillIntervalMs = refillIntervalMs;
-    this.#limiter.updateSettings({ reservoirRefreshInterval: refillIntervalMs });
   }
 
-  async stop(): Promise<void> {
-    await this.#limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
-    await this.#limiter.disconnect();
+  #refill(nowMs: number): void {
+    if (Number.isNaN(this.#windowStartMs)) {
+      this.#windowStartMs = nowMs;
+      return;
+    }
+    const elapsed = nowMs - this.#windowStartMs;
+    if (elapsed < this.#refillIntervalMs) return;
+    this.#windowStartMs += Math.floor(elapsed / this.#refillIntervalMs) * this.#refillIntervalMs;
+    this.#tokens = this.#capacity;
   }
 }

@@ -7,10 +7,20 @@ export interface SeenResult {
   /** Not active before this request (never seen, or silent longer than the TTL): a cache bypass candidate. */
   readonly isNew: boolean;
 }
+const NEW: SeenResult = Object.freeze({ isNew: true });
+const KNOWN: SeenResult = Object.freeze({ isNew: false });
+
+/** How the last wait for fresh data of a client ended (shown by `rc-agent status`). */
+export interface BypassNote {
+  readonly outcome: string;
+  readonly waitedMs: number;
+  readonly atMs: number;
+}
 
 interface Entry {
   client: IClient;
   lastSeen: number;
+  bypass?: BypassNote;
 }
 
 export class ClientTracker {
@@ -23,16 +33,26 @@ export class ClientTracker {
 
   seen(client: IClient, nowMs: number): SeenResult {
     const id = client.id ?? '';
+    const stored = withUniqueProducts(client);
     const entry = this.#clients.get(id);
     if (entry) {
       const isNew = nowMs > entry.lastSeen + this.ttlMs;
-      entry.client = client;
+      entry.client = stored;
       entry.lastSeen = nowMs;
-      return { isNew };
+      return isNew ? NEW : KNOWN;
     }
     if (this.#clients.size >= this.maxClients) this.#evictOldest(nowMs);
-    this.#clients.set(id, { client, lastSeen: nowMs });
-    return { isNew: true };
+    this.#clients.set(id, { client: stored, lastSeen: nowMs });
+    return NEW;
+  }
+
+  noteBypass(id: string, note: BypassNote): void {
+    const entry = this.#clients.get(id);
+    if (entry) entry.bypass = note;
+  }
+
+  bypassNote(id: string): BypassNote | undefined {
+    return this.#clients.get(id)?.bypass;
   }
 
   isActive(id: string, nowMs: number): boolean {
@@ -49,6 +69,16 @@ export class ClientTracker {
     }
     active.sort((a, b) => a.lastSeen - b.lastSeen);
     return active.map((e) => ({ ...e.client, lastSeen: e.lastSeen }));
+  }
+
+  /** Active clients per product, without copying the clients (metrics scrapes). */
+  countByProduct(nowMs: number): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const entry of this.#clients.values()) {
+      if (nowMs > entry.lastSeen + this.ttlMs) continue;
+      for (const p of entry.client.products ?? []) counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+    return counts;
   }
 
   activeProducts(nowMs: number): Set<string> {
@@ -77,4 +107,16 @@ export class ClientTracker {
   get size(): number {
     return this.#clients.size;
   }
+}
+
+/** Products are forwarded upstream on every refresh: a client repeating one is stored (and sent) with it once. */
+function withUniqueProducts(client: IClient): IClient {
+  const products = client.products;
+  if (!products || products.length < 2) return client;
+  for (let i = 1; i < products.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (products[i] === products[j]) return { ...client, products: [...new Set(products)] };
+    }
+  }
+  return client;
 }

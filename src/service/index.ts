@@ -11,10 +11,18 @@ export { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 export { systemClock, sleep, type Clock } from './clock.js';
 export { silentLogger, type Logger } from './logger.js';
 export { createLaneClassifier, LANES, type Lane } from './lanes.js';
-export { validateRequest } from './validate.js';
-export { MIN_REFRESH_SPACING_MS, type RefreshReason } from './poll-loop.js';
+export { validateRequest, MAX_CLIENT_PRODUCTS } from './validate.js';
+export { MIN_REFRESH_SPACING_MS, FAST_LANE_OUTAGE_RETRY_MS, type RefreshReason } from './refresher.js';
+export { FRESHNESS_WINDOW_MS, MAX_HOLD_MS } from './fast-lane-policy.js';
+export { LEGACY_BLOCK_TTL_MS } from './legacy-policy.js';
 export type { Snapshot, SnapshotTarget } from './snapshot.js';
-export type { BypassOutcome } from './bypass-coordinator.js';
+export { BYPASS_OUTCOMES, type BypassOutcome, type BypassBudget } from './scheduling.js';
+export {
+  buildLatestConfigsRequest,
+  upstreamIdentityFromConfig,
+  type UpstreamIdentity,
+  type LatestConfigsRequestInput,
+} from './latest-configs-request.js';
 export type { RcService, RequestContext, StatusReport, Transport } from './types.js';
 export { compilePredicates, matchesPredicates, type CompiledPredicate } from './predicates.js';
 export { cachedFileIsCurrent, isTargetLive } from './selection.js';

@@ -1,5 +1,7 @@
-// Request classification (DESIGN.md "Fast lane"): fast lane when the fast lane is enabled and every product the
-// request asks for is a fast-lane product. Agent clients and requests with no products are standard.
+// Request classification (DESIGN.md "Fast lane"): a request gets fast-lane rules when the fast lane is enabled and it
+// asks for at least one fast-lane product — including the bundled requests every tracer sends today, so unchanged
+// tracers benefit. Its fast-lane products decide its wait (rc-service.ts). Agent clients and requests with no
+// fast-lane product are standard.
 import type { IClient } from '../proto/index.js';
 
 export type Lane = 'fast' | 'standard';
@@ -14,10 +16,8 @@ export function createLaneClassifier(options: { enabled: boolean; products: read
   return {
     classify(client) {
       if (!options.enabled || client.isAgent) return 'standard';
-      const products = client.products ?? [];
-      if (products.length === 0) return 'standard';
-      for (const p of products) if (!fastProducts.has(p)) return 'standard';
-      return 'fast';
+      for (const p of client.products ?? []) if (fastProducts.has(p)) return 'fast';
+      return 'standard';
     },
   };
 }

@@ -1,12 +1,29 @@
 // The LatestConfigsRequest the agent sends upstream (PROTOCOL.md §4.6 / the reference's newUpdateRequest): pure, so
 // the exact bytes for a given input can be tested without a backend.
+import type { AgentConfig } from '../config/index.js';
 import type { IClient, ILatestConfigsRequest } from '../proto/index.js';
 import type { TufVersions } from '../uptane/index.js';
 
 /** Who the agent says it is; fixed for the life of a service. */
 export interface UpstreamIdentity {
   readonly hostname: string;
+  /** `remote_configuration.agent_version`: the backend refuses an empty or old one */
   readonly agentVersion: string;
+  /** reference GetTraceAgentDefaultEnv: `apm_config.env`, else `env`, else the first `env:` host tag */
+  readonly traceAgentEnv?: string;
+  /** reference host tags: `tags` + `extra_tags` + `env:<env>`, sorted, de-duplicated */
+  readonly tags?: readonly string[];
+}
+
+/** The identity a loaded configuration sends upstream. */
+export function upstreamIdentityFromConfig(config: AgentConfig): UpstreamIdentity {
+  const rc = config.remoteConfiguration;
+  return {
+    hostname: config.hostname,
+    agentVersion: rc.upstreamAgentVersion,
+    traceAgentEnv: rc.traceAgentEnv,
+    tags: rc.hostTags,
+  };
 }
 
 export interface LatestConfigsRequestInput {
@@ -39,5 +56,7 @@ export function buildLatestConfigsRequest(input: LatestConfigsRequestInput): ILa
     hasError: input.lastError !== undefined,
     error: input.lastError ?? '',
     orgUuid: input.orgUuid,
+    traceAgentEnv: input.identity.traceAgentEnv ?? '',
+    tags: [...(input.identity.tags ?? [])],
   };
 }

@@ -1,9 +1,11 @@
-// The RC service: ClientGetConfigs from the current verified snapshot (PROTOCOL.md §4.3) plus the poll loop that
-// keeps it fresh. In the fast-lane policy a request reads the snapshot reference once and never waits on a lock;
-// the legacy policy serialises requests on the state lock like the reference agent.
+// The RC service: ClientGetConfigs from the current verified snapshot (PROTOCOL.md §4.3). *How* the snapshot is
+// refreshed is the Refresher's (refresher.ts); *when* — and whether a request waits for a refresh first — is the
+// scheduling policy's (fast-lane-policy.ts, legacy-policy.ts). In the fast-lane policy a request reads the snapshot
+// reference once and never waits on a lock; the legacy policy serialises requests on the state lock like the
+// reference agent.
 import { performance } from 'node:perf_hooks';
 import { Mutex } from 'async-mutex';
-import { UptaneError, createTrustedState, restoreState, verifyAtRead, type TrustedState } from '../uptane/index.js';
+import { UptaneError, verifyAtRead, type TrustedState } from '../uptane/index.js';
 import type { BackendClient } from '../backend/index.js';
 import type {
   IClient,
@@ -17,17 +19,10 @@ import type { RemoteConfigConfig } from '../config/index.js';
 import { ExponentialBackoff, FixedWindowLimiter, TokenBucket } from '../ratelimit/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { ClientTracker } from './client-tracker.js';
-import {
-  CoalescingBypassCoordinator,
-  LegacyBypassCoordinator,
-  type BypassCoordinator,
-  type BypassOutcome,
-} from './bypass-coordinator.js';
 import { createLaneClassifier, type Lane, type LaneClassifier } from './lanes.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-import { PollLoop } from './poll-loop.js';
 import { OrgStatusPoller } from './org-status-poller.js';
-import { buildSnapshot, sha256Hex, type Snapshot, type SnapshotTarget } from './snapshot.js';
+import { sha256Hex, type Snapshot, type SnapshotTarget } from './snapshot.js';
 import { cachedFileIsCurrent, isTargetLive } from './selection.js';
 import { matchesPredicates } from './predicates.js';
 import { ServiceError } from './error.js';
@@ -35,9 +30,16 @@ import { validateRequest } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { StateStore } from './state-store.js';
 import type { RcService, RequestContext, StatusReport } from './types.js';
+import { Refresher } from './refresher.js';
+import { FastLanePolicy } from './fast-lane-policy.js';
+import { LegacyPolicy } from './legacy-policy.js';
+import { BypassStats, type FreshnessNeed, type ScheduledRequest, type SchedulingPolicy } from './scheduling.js';
+import type { UpstreamIdentity } from './latest-configs-request.js';
 
-/** The reference's new-client block (newClientBlockTTL); also the standard lane's. */
-export const STANDARD_BLOCK_TTL_MS = 2000;
+/** The standard lane's block: below dd-trace-js's 2 s request timeout (the reference blocks exactly 2 s). */
+export const STANDARD_BLOCK_TTL_MS = 1500;
+/** Active clients sent upstream in one request, at most (the most recently seen). */
+export const MAX_UPSTREAM_CLIENTS = 10_000;
 const CONFIG_STATUS_EXPIRED = 1;
 
 export interface RemoteConfigServiceOptions {
@@ -51,9 +53,12 @@ export interface RemoteConfigServiceOptions {
   readonly metrics?: ServiceMetrics;
   readonly log?: Logger;
   readonly random?: () => number;
+  /** Problems of the config source to show in status (the local signed source's skipped files). */
+  readonly sourceWarnings?: () => readonly string[];
+  /** Extra upstream identity fields (defaults: hostname and agentVersion above). */
+  readonly identity?: UpstreamIdentity;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
 const REPLY_MEMO_MAX_ENTRIES = 1024;
 
 const replyMemos = new WeakMap<Snapshot, Map<string, IClientGetConfigsResponse>>();
@@ -73,14 +78,13 @@ export class RemoteConfigService implements RcService {
   readonly #log: Logger;
   readonly #tracker: ClientTracker;
   readonly #classifier: LaneClassifier;
-  readonly #coordinator: BypassCoordinator;
-  readonly #buckets: Record<Lane, TokenBucket> | undefined;
-  readonly #mutex = new Mutex();
-  readonly #loop: PollLoop;
+  readonly #refresher: Refresher;
+  readonly #policy: SchedulingPolicy;
   readonly #orgStatus: OrgStatusPoller;
-  readonly #legacy: boolean;
-  #snapshot: Snapshot;
-  readonly #bypassCounts: Record<Lane, Record<BypassOutcome, number>>;
+  readonly #stats: BypassStats;
+  readonly #fastProducts: ReadonlySet<string>;
+  readonly #callCounters = new Map<string, { inc(): void }>();
+  readonly #latency: Record<Lane, { observe(seconds: number): void }>;
 
   constructor(options: RemoteConfigServiceOptions) {
     this.#o = options;
@@ -88,117 +92,89 @@ export class RemoteConfigService implements RcService {
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? silentLogger;
     this.metrics = options.metrics ?? createServiceMetrics();
-    this.#legacy = cfg.policy === 'legacy';
+    this.#stats = new BypassStats(this.metrics);
+    this.#latency = {
+      fast: this.metrics.clientGetConfigsSeconds.labels({ lane: 'fast' }),
+      standard: this.metrics.clientGetConfigsSeconds.labels({ lane: 'standard' }),
+    };
+    const legacy = cfg.policy === 'legacy';
+    const fastLaneOn = cfg.fastLane.enabled && !legacy;
+    this.#fastProducts = new Set(fastLaneOn ? cfg.fastLane.products : []);
     this.#tracker = new ClientTracker(cfg.clientsTtlMs);
-    this.#classifier = createLaneClassifier({
-      enabled: cfg.fastLane.enabled && !this.#legacy,
-      products: cfg.fastLane.products,
+    this.#classifier = createLaneClassifier({ enabled: fastLaneOn, products: cfg.fastLane.products });
+    const mutex = new Mutex();
+    let policy: SchedulingPolicy | undefined;
+    this.#refresher = new Refresher({
+      clock: this.#clock,
+      backend: options.backend,
+      store: options.store,
+      tracker: this.#tracker,
+      backoff: new ExponentialBackoff(cfg.maxBackoffIntervalMs, options.random),
+      metrics: this.metrics,
+      log: this.#log,
+      mutex,
+      pinnedRoots: options.pinnedRoots,
+      identity: options.identity ?? { hostname: options.hostname, agentVersion: options.agentVersion },
+      ...(cfg.rcKey ? { orgId: cfg.rcKey.orgId } : {}),
+      refreshIntervalMs: cfg.refreshIntervalMs,
+      refreshIntervalOverridable: cfg.refreshIntervalOverridable,
+      prefetchProducts: fastLaneOn && cfg.fastLane.prefetch ? cfg.fastLane.products : [],
+      maxUpstreamClients: MAX_UPSTREAM_CLIENTS,
+      onIntervalChange: (ms) => policy?.setRefreshInterval(ms),
+      onPublish: () => this.#updateVersionGauges(),
     });
-    const zero = (): Record<BypassOutcome, number> => ({
-      granted: 0,
-      coalesced: 0,
-      skipped: 0,
-      rate_limited: 0,
-      timeout: 0,
-      aborted: 0,
-    });
-    this.#bypassCounts = { fast: zero(), standard: zero() };
-
-    let legacyLimiter: FixedWindowLimiter | undefined;
-    let coalescing: CoalescingBypassCoordinator | undefined;
-    if (this.#legacy) {
-      legacyLimiter = new FixedWindowLimiter(cfg.cacheBypassLimit, cfg.refreshIntervalMs);
-      this.#coordinator = new LegacyBypassCoordinator(this.#clock, legacyLimiter);
-    } else {
-      this.#buckets = {
-        fast: new TokenBucket({ capacity: cfg.fastLane.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
-        standard: new TokenBucket({ capacity: cfg.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
-      };
-      coalescing = new CoalescingBypassCoordinator(this.#clock, this.#buckets);
-      this.#coordinator = coalescing;
-    }
-
-    const initial = this.#loadInitialState();
-    this.#snapshot = buildSnapshot(initial.state, initial.hasData, this.#clock.now());
-    this.#loop = new PollLoop(
-      {
+    if (legacy) {
+      policy = new LegacyPolicy({
         clock: this.#clock,
-        backend: options.backend,
-        store: options.store,
-        tracker: this.#tracker,
-        coordinator: this.#coordinator,
-        backoff: new ExponentialBackoff(cfg.maxBackoffIntervalMs, options.random),
+        refresher: this.#refresher,
+        limiter: new FixedWindowLimiter(cfg.cacheBypassLimit, cfg.refreshIntervalMs),
+        mutex,
         metrics: this.metrics,
         log: this.#log,
-        mutex: this.#mutex,
-        lockScope: this.#legacy ? 'refresh' : 'publish',
-        pinnedRoots: options.pinnedRoots,
-        hostname: options.hostname,
-        agentVersion: options.agentVersion,
-        refreshIntervalMs: cfg.refreshIntervalMs,
-        refreshIntervalOverridable: cfg.refreshIntervalOverridable,
-        prepare: (state, hasData) => buildSnapshot(state, hasData, this.#clock.now()),
-        publish: (snapshot) => this.#publish(snapshot),
-        onIntervalChange: (ms) => {
-          legacyLimiter?.setInterval(ms);
-          this.#buckets?.fast.setRefillInterval(ms);
-          this.#buckets?.standard.setRefillInterval(ms);
+      });
+    } else {
+      policy = new FastLanePolicy({
+        clock: this.#clock,
+        refresher: this.#refresher,
+        budgets: {
+          fast: new TokenBucket({ capacity: cfg.fastLane.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
+          standard: new TokenBucket({ capacity: cfg.cacheBypassLimit, refillIntervalMs: cfg.refreshIntervalMs }),
         },
-      },
-      initial.state,
-    );
-    coalescing?.setTiming(this.#loop);
+        blockTtlMs: { fast: cfg.fastLane.blockTtlMs, standard: STANDARD_BLOCK_TTL_MS },
+        log: this.#log,
+      });
+    }
+    this.#policy = policy;
     this.#orgStatus = new OrgStatusPoller(options.backend, this.#clock, cfg.orgStatusRefreshIntervalMs, this.#log);
     this.#updateVersionGauges();
   }
 
-  /** The last verified state from the store is served before the first backend poll. */
-  #loadInitialState(): { state: TrustedState; hasData: boolean } {
-    const pinned = createTrustedState(this.#o.pinnedRoots);
-    let persisted;
-    try {
-      persisted = this.#o.store.loadState();
-    } catch (err) {
-      this.#log.warn({ err: (err as Error).message }, 'stored state unreadable; starting from the pinned roots');
-    }
-    if (!persisted) return { state: pinned, hasData: false };
-    try {
-      const state = restoreState(persisted, this.#o.pinnedRoots);
-      return { state, hasData: state.directorTargets.size > 0 || state.director.targets !== undefined };
-    } catch (err) {
-      this.#log.warn({ err: (err as Error).message }, 'stored state failed verification; store recreated');
-      void this.#o.store.recreate();
-      return { state: pinned, hasData: false };
-    }
-  }
-
   start(): void {
-    this.#loop.start();
+    this.#policy.start();
     this.#orgStatus.start();
   }
 
   async stop(): Promise<void> {
     await this.#orgStatus.stop();
-    await this.#loop.stop();
-    await Promise.all([this.#buckets?.fast.stop(), this.#buckets?.standard.stop()]);
+    await this.#policy.stop();
   }
 
-  /** Runs one refresh now (tests and `rc-agent` start-up use the loop instead). */
+  /** Refresh as soon as the spacing allows (the local source changed). */
+  refreshSoon(): void {
+    this.#policy.refreshSoon();
+  }
+
+  /** Runs one refresh now, outside the schedule (tests). */
   async refreshNow(): Promise<void> {
-    await this.#loop.refresh('scheduled');
+    await this.#refresher.refresh('scheduled');
   }
 
   get snapshot(): Snapshot {
-    return this.#snapshot;
+    return this.#refresher.snapshot;
   }
 
   isReady(): boolean {
-    return this.#snapshot.hasData;
-  }
-
-  #publish(snapshot: Snapshot): void {
-    this.#snapshot = snapshot;
-    this.#updateVersionGauges();
+    return this.#refresher.snapshot.hasData;
   }
 
   async clientGetConfigs(request: IClientGetConfigsRequest, ctx: RequestContext): Promise<IClientGetConfigsResponse> {
@@ -208,72 +184,56 @@ export class RemoteConfigService implements RcService {
     try {
       const client = validateRequest(request);
       lane = this.#classifier.classify(client);
-      return this.#legacy
-        ? await this.#legacyGetConfigs(request, client)
-        : await this.#fastGetConfigs(request, client, lane, ctx);
+      return await this.#policy.serve(this.#scheduled(request, client, lane), ctx.signal);
     } catch (err) {
       const wrapped = toServiceError(err);
       code = wrapped.code;
       throw wrapped;
     } finally {
-      this.metrics.clientGetConfigs.inc({ lane, transport: ctx.transport, code });
-      this.metrics.clientGetConfigsSeconds.observe({ lane }, (performance.now() - t0) / 1000);
+      this.#callCounter(lane, ctx.transport, code).inc();
+      this.#latency[lane].observe((performance.now() - t0) / 1000);
     }
   }
 
-  async #fastGetConfigs(
+  #scheduled(
     request: IClientGetConfigsRequest,
     client: IClient,
     lane: Lane,
-    ctx: RequestContext,
-  ): Promise<IClientGetConfigsResponse> {
-    const { isNew } = this.#tracker.seen(client, this.#clock.now());
-    // Deviation from the reference (#6): a known client asking for a product the agent does not fetch yet bypasses too.
-    const addsProduct = !isNew && (client.products ?? []).some((p) => !this.#loop.fetches(p));
-    if (isNew || addsProduct) {
-      // Only a waiting request needs the abort signal (transports create it lazily).
-      const signal = ctx.signal;
-      const blockTtlMs = lane === 'fast' ? this.#o.config.fastLane.blockTtlMs : STANDARD_BLOCK_TTL_MS;
-      await this.#bypass(lane, client.products ?? [], blockTtlMs, signal);
-      if (signal.aborted) throw new ServiceError('CANCELLED', 'context canceled');
-      this.#tracker.seen(client, this.#clock.now());
-    }
-    return this.#reply(this.#snapshot, request, client);
-  }
-
-  /** The reference's ClientGetConfigs: under the state lock, except while waiting for a bypass. Ignores ctx. */
-  async #legacyGetConfigs(request: IClientGetConfigsRequest, client: IClient): Promise<IClientGetConfigsResponse> {
-    let release: (() => void) | undefined = await this.#lockForRequest();
-    try {
-      const { isNew } = this.#tracker.seen(client, this.#clock.now());
-      if (isNew) {
-        release();
-        release = undefined;
-        await this.#bypass('standard', client.products ?? [], STANDARD_BLOCK_TTL_MS, NEVER_ABORTED);
-        release = await this.#lockForRequest();
-      }
-      this.#tracker.seen(client, this.#clock.now());
-      return this.#reply(this.#snapshot, request, client);
-    } finally {
-      release?.();
-    }
-  }
-
-  async #lockForRequest(): Promise<() => void> {
-    const release = await this.#mutex.acquire();
-    const t0 = performance.now();
-    return () => {
-      this.metrics.stateLockHold.observe((performance.now() - t0) / 1000);
-      release();
+  ): ScheduledRequest<IClientGetConfigsResponse> {
+    const products = client.products ?? [];
+    return {
+      lane,
+      products,
+      track: () => this.#track(client, lane, products),
+      answer: () => this.#reply(this.#refresher.snapshot, request, client),
+      settled: (outcome, waitedMs) => {
+        this.#stats.record(lane, outcome, waitedMs);
+        this.#tracker.noteBypass(client.id ?? '', { outcome, waitedMs, atMs: this.#clock.now() });
+      },
     };
   }
 
-  async #bypass(lane: Lane, products: readonly string[], blockTtlMs: number, signal: AbortSignal): Promise<void> {
-    const t0 = performance.now();
-    const outcome = await this.#coordinator.requestBypass(lane, products, blockTtlMs, signal);
-    this.#bypassCounts[lane][outcome]++;
-    this.metrics.bypassRequests.inc({ lane, outcome });
-    this.metrics.bypassWait.observe({ lane }, (performance.now() - t0) / 1000);
+  #track(client: IClient, lane: Lane, products: readonly string[]): FreshnessNeed | undefined {
+    const { isNew } = this.#tracker.seen(client, this.#clock.now());
+    if (isNew) {
+      // The fast-lane products of a bundled request decide its wait; the others may arrive by its next poll.
+      const waitFor = lane === 'fast' ? products.filter((p) => this.#fastProducts.has(p)) : products;
+      return { reason: 'new_client', waitFor };
+    }
+    // Deviation from the reference (#6): a known client asking for a product the agent does not fetch yet bypasses too.
+    let unfetched: string[] | undefined;
+    for (const p of products) if (!this.#refresher.fetches(p)) (unfetched ??= []).push(p);
+    return unfetched ? { reason: 'new_product', waitFor: unfetched } : undefined;
+  }
+
+  #callCounter(lane: Lane, transport: string, code: string): { inc(): void } {
+    const key = `${lane}/${transport}/${code}`;
+    let counter = this.#callCounters.get(key);
+    if (!counter) {
+      counter = this.metrics.clientGetConfigs.labels({ lane, transport, code });
+      this.#callCounters.set(key, counter);
+    }
+    return counter;
   }
 
   /** §4.3 steps 5–10 on one snapshot. */
@@ -281,7 +241,7 @@ export class RemoteConfigService implements RcService {
     const now = this.#clock.now();
     const state = client.state ?? {};
     // Step 6, EXPIRED flush: forward the stored director targets so clients drop what they apply.
-    if (this.#loop.updatedSinceStart && snap.directorTargetsRaw && now > snap.directorTimestampExpiresMs) {
+    if (this.#refresher.updatedSinceStart && snap.directorTargetsRaw && now > snap.directorTimestampExpiresMs) {
       return { targets: snap.directorTargetsRaw, configStatus: CONFIG_STATUS_EXPIRED };
     }
     // Step 7: the client is up to date.
@@ -332,7 +292,7 @@ export class RemoteConfigService implements RcService {
   }
 
   getConfigState(): IGetStateConfigResponse {
-    const state = this.#snapshot.state;
+    const state = this.#refresher.snapshot.state;
     const metas = (repo: TrustedState['director'] | TrustedState['config']): Record<string, IFileMetaState> => {
       const out: Record<string, IFileMetaState> = {};
       const add = (name: string, m: { version: number; raw: Uint8Array } | undefined): void => {
@@ -358,16 +318,18 @@ export class RemoteConfigService implements RcService {
   }
 
   async resetConfigState(): Promise<void> {
-    await this.#loop.reset();
+    await this.#refresher.reset();
+    this.#policy.refreshSoon();
   }
 
   status(): StatusReport {
     const now = this.#clock.now();
-    const snap = this.#snapshot;
+    const snap = this.#refresher.snapshot;
     const byProduct: Record<string, number> = {};
     const clients = this.#tracker.activeClients(now);
     for (const c of clients) for (const p of new Set(c.products ?? [])) byProduct[p] = (byProduct[p] ?? 0) + 1;
-    const lastUpdate = this.#loop.lastUpdateMs;
+    const lastUpdate = this.#refresher.lastUpdateMs;
+    const fresh = this.#refresher.freshness;
     return {
       enabled: this.#o.config.enabled,
       policy: this.#o.config.policy,
@@ -377,8 +339,10 @@ export class RemoteConfigService implements RcService {
       ...(this.#orgStatus.status ? { orgStatus: this.#orgStatus.status } : {}),
       versions: snap.versions,
       lastUpdate: lastUpdate === undefined ? undefined : new Date(lastUpdate).toISOString(),
-      lastError: this.#loop.lastError,
-      refreshIntervalMs: this.#loop.intervalMs,
+      lastError: this.#refresher.lastError,
+      refreshIntervalMs: this.#refresher.intervalMs,
+      fetchedProducts: [...fresh.products].sort(),
+      ...(fresh.asOfMs > -Infinity ? { freshAsOf: new Date(fresh.asOfMs).toISOString() } : {}),
       configs: snap.targets.map((t) => ({
         path: t.path,
         product: t.product,
@@ -393,23 +357,31 @@ export class RemoteConfigService implements RcService {
         kind: c.isAgent ? 'agent' : c.isUpdater ? 'updater' : 'tracer',
         ...(c.clientTracer?.service ? { service: c.clientTracer.service } : {}),
         lastSeen: new Date(Number(c.lastSeen)).toISOString(),
+        ...this.#lastBypass(c.id ?? ''),
       })),
       activeClientsByProduct: byProduct,
-      bypass: this.#bypassCounts,
-      refreshes: this.#loop.refreshCounts,
+      bypass: this.#stats.counts,
+      ...(this.#o.sourceWarnings ? { sourceWarnings: [...this.#o.sourceWarnings()] } : {}),
+      refreshes: this.#refresher.refreshCounts,
     };
+  }
+
+  #lastBypass(id: string): { lastBypass?: { outcome: string; waitedMs: number; at: string } } {
+    const note = this.#tracker.bypassNote(id);
+    if (!note) return {};
+    return { lastBypass: { outcome: note.outcome, waitedMs: note.waitedMs, at: new Date(note.atMs).toISOString() } };
   }
 
   /** Refreshes the active-clients gauge (called by /metrics scrapes). */
   collectGauges(): void {
     this.metrics.activeClients.reset();
-    for (const [product, n] of Object.entries(this.status().activeClientsByProduct)) {
+    for (const [product, n] of this.#tracker.countByProduct(this.#clock.now())) {
       this.metrics.activeClients.set({ product }, n);
     }
   }
 
   #updateVersionGauges(): void {
-    const v = this.#snapshot.versions;
+    const v = this.#refresher.snapshot.versions;
     this.metrics.snapshotVersion.set({ repo: 'director', role: 'root' }, v.directorRoot);
     this.metrics.snapshotVersion.set({ repo: 'director', role: 'targets' }, v.directorTargets);
     this.metrics.snapshotVersion.set({ repo: 'config', role: 'root' }, v.configRoot);

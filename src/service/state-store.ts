@@ -13,6 +13,8 @@ export interface StoreIdentity {
   readonly agentVersion: string;
   readonly apiKey: string;
   readonly backendUrl: string;
+  /** The agent UUID to send upstream (kept in the data dir by the caller); absent = a random one kept here. */
+  readonly agentUuid?: string;
 }
 
 interface StoredIdentity {
@@ -77,7 +79,8 @@ export class StateStore {
     for (const file of [path, `${path}-lock`]) if (existsSync(file)) chmodSync(file, 0o600);
     const store = new StateStore(db, path);
     db.putSync(K_IDENTITY, wanted);
-    if (!db.get(K_AGENT_UUID)) db.putSync(K_AGENT_UUID, randomUUID());
+    if (identity.agentUuid !== undefined) db.putSync(K_AGENT_UUID, identity.agentUuid);
+    else if (!db.get(K_AGENT_UUID)) db.putSync(K_AGENT_UUID, randomUUID());
     return { store, recreated };
   }
 

@@ -27,6 +27,10 @@ export interface StatusReport {
   readonly lastUpdate?: string;
   readonly lastError?: string;
   readonly refreshIntervalMs: number;
+  /** Products the last successful refresh asked the backend for. */
+  readonly fetchedProducts: readonly string[];
+  /** Start of the last successful refresh: the snapshot holds the backend's state as of then. */
+  readonly freshAsOf?: string;
   readonly configs: ReadonlyArray<{
     readonly path: string;
     readonly product: string;
@@ -41,10 +45,14 @@ export interface StatusReport {
     readonly kind: 'tracer' | 'agent' | 'updater';
     readonly service?: string;
     readonly lastSeen: string;
+    /** How its last wait for fresh data ended (new client, or a product the agent did not fetch yet). */
+    readonly lastBypass?: { readonly outcome: string; readonly waitedMs: number; readonly at: string };
   }>;
   readonly activeClientsByProduct: Readonly<Record<string, number>>;
   readonly bypass: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly refreshes: Readonly<Record<string, number>>;
+  /** Files of the config source that were skipped, and why (local signed source). */
+  readonly sourceWarnings?: readonly string[];
 }
 
 export interface RcService {

@@ -6,6 +6,9 @@ import { invalidArgument } from './error.js';
 
 const REQ = 'is a required field for client config update requests';
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+/** Products are forwarded upstream for every active client: an absurd list is refused, not amplified. */
+export const MAX_CLIENT_PRODUCTS = 64;
+export const MAX_PRODUCT_NAME_LENGTH = 128;
 
 export function validateRequest(request: IClientGetConfigsRequest): IClient {
   const client = request.client;
@@ -32,6 +35,17 @@ export function validateRequest(request: IClientGetConfigsRequest): IClient {
     throw invalidArgument('agents only support remote config updates from tracer or agent or updater at this time');
   }
   if (!client.id) throw invalidArgument(`client.id ${REQ}`);
+  const products = client.products ?? [];
+  if (products.length > MAX_CLIENT_PRODUCTS) {
+    throw invalidArgument(
+      `client.products has ${products.length} entries; at most ${MAX_CLIENT_PRODUCTS} are accepted`,
+    );
+  }
+  products.forEach((p, i) => {
+    if (p.length > MAX_PRODUCT_NAME_LENGTH) {
+      throw invalidArgument(`client.products[${i}] is ${p.length} characters long; at most ${MAX_PRODUCT_NAME_LENGTH}`);
+    }
+  });
   if (client.isTracer) {
     if (client.clientAgent) throw invalidArgument('client.client_agent must not be set if client.is_tracer is true');
     if (client.id === client.clientTracer?.runtimeId) {

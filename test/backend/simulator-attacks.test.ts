@@ -1,7 +1,7 @@
 // The simulator's answers against the verifier (src/uptane): honest ones are accepted, each attack is rejected
 // with the error PROTOCOL.md §5.9 lists for it, and the trusted state never moves.
 import t, { type Test } from 'tap';
-import { FOREIGN_ORG_UUID, type AttackMode } from '../../src/backend/index.js';
+import { FOREIGN_ORG_UUID, foreignOrgId, type AttackMode } from '../../src/backend/index.js';
 import type { ILatestConfigsRequest } from '../../src/proto/index.js';
 import {
   createTrustedState,
@@ -147,6 +147,31 @@ void t.test('attack org-uuid-mismatch: signatures hold, the org check fails', as
     err.message,
     `stored/remote OrgUUID and snapshot OrgUUID do not match: stored=${stored} received=${FOREIGN_ORG_UUID}`,
   );
+});
+
+void t.test('attack org-id-mismatch: both repos agree, only the RC key org-ID check fails', async (t) => {
+  const { sim, client, synced, now } = await setup(t);
+  sim.setAttack('org-id-mismatch');
+  const res = await client.fetchLatestConfigs(requestFor(synced));
+  // every check but the org ID passes: signatures, versions, director ⇔ config, files
+  const next = verifyUpdate(synced, res, now());
+  const foreign = foreignOrgId(2);
+  const paths = [...next.directorTargets.keys()].sort();
+  t.ok(paths.length > 0);
+  t.ok(
+    paths.every((p) => p.startsWith(`datadog/${foreign}/`)),
+    `director paths moved to org ${foreign}: ${paths.join(', ')}`,
+  );
+  const stored = await client.fetchOrgUuid();
+  t.doesNotThrow(() => verifyOrg(next, { storedOrgUuid: stored }), 'without an RC key: accepted (reference)');
+  t.doesNotThrow(() => verifyOrg(next, { storedOrgUuid: stored, orgId: foreign }), 'an RC key of that org: accepted');
+  const err = t.throws(() => verifyOrg(next, { storedOrgUuid: stored, orgId: 2 })) as UptaneError;
+  t.equal(err.code, 'ORG_ID_MISMATCH');
+  t.equal(err.message, `director target '${paths[0]}' does not have the correct orgID. ${foreign} != 2`);
+  // the honest answer keeps verifying for the synced agent
+  sim.setAttack('none');
+  const honest = verifyUpdate(synced, await client.fetchLatestConfigs(requestFor(synced)), now());
+  t.doesNotThrow(() => verifyOrg(honest, { storedOrgUuid: stored, orgId: 2 }));
 });
 
 void t.test('setAttack refuses unknown modes', async (t) => {

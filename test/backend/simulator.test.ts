@@ -258,9 +258,12 @@ void t.test('bad requests are 400 and every request is recorded', async (t) => {
   t.equal((await postRaw(sim.url, Buffer.from('<not protobuf>'))).status, 400);
   const noVersion = await postLatest(sim.url, { hostname: 'h', products: ALL });
   t.equal(noVersion.status, 400, 'the backend rejects an empty agentVersion');
+  const old = await postLatest(sim.url, { ...firstRequest(), agentVersion: '7.38.2' });
+  t.equal(old.status, 400, 'and one older than 7.39.1');
+  t.equal((await postLatest(sim.url, { ...firstRequest(), agentVersion: '7.39.1' })).status, 200);
   t.equal((await postLatest(sim.url, { ...firstRequest(), agentUuid: 'u-1' })).status, 200);
-  t.equal(sim.stats.configurationsRequests, 3);
-  t.equal(sim.stats.requests.length, 2, 'decoded requests only');
+  t.equal(sim.stats.configurationsRequests, 5);
+  t.equal(sim.stats.requests.length, 4, 'decoded requests only');
   t.equal(sim.stats.lastRequest?.agentUuid, 'u-1');
   t.same(sim.stats.lastRequest?.products, ALL);
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import type { HerdScenarioResult } from '../../bench/herd/index.js';
+import type { HerdResults } from '../../bench/herd/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/rc-agent', import.meta.url));
 
@@ -28,50 +28,74 @@ function tempDir(t: Test): string {
   return dir;
 }
 
-t.test('bench herd: every scenario in results.json, SVG charts in the report', async (t) => {
-  const out = tempDir(t);
-  const run = await runBench([
-    'herd',
-    '--tracers',
-    '20',
-    '--ramp-ms',
-    '200',
-    '--cap-ms',
-    '4000',
-    '--backend-rtt-ms',
-    '10',
-    '--poll-interval-ms',
-    '1000',
-    '--fast-poll-interval-ms',
-    '200',
-    '--workers',
-    '1',
-    '--no-pin',
-    '--no-progress',
-    '--out',
-    out,
-  ]);
-  t.equal(run.code, 0, 'the bench exits 0', { stderr: run.stderr.slice(-4000) });
-  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-  t.equal(results.kind, 'herd');
-  t.same(Object.keys(results.scenarios).sort(), [
-    'agent=fastlane,client=fastlane',
-    'agent=fastlane,client=legacy',
-    'agent=legacy,client=fastlane',
-    'agent=legacy,client=legacy',
-  ]);
-  for (const s of Object.values(results.scenarios as Record<string, HerdScenarioResult>)) {
-    t.equal(s.tracers, 20);
-    t.equal(s.ffe.count, 20, `${s.key}: one FFE time (or undelivered) per tracer`);
-    t.type(s.backend.refreshes, 'number');
-    t.ok(s.agent === null || s.agent.rssPeakBytes > 0, 'agent RSS sampled');
-  }
-  t.type(results.run.git, 'object', 'the commit is recorded');
-  t.type(results.cpu.description, 'string', 'the core split is recorded');
-  const html = readFileSync(join(out, 'report.html'), 'utf8');
-  t.match(html, /<svg /);
-  t.match(run.stdout, /report: /);
-});
+t.test(
+  'bench herd: populations × timings, current-flags delivery, generator validity, agent CPU per tracer',
+  async (t) => {
+    const out = tempDir(t);
+    const run = await runBench([
+      'herd',
+      '--tracers',
+      '20',
+      '--ramp-ms',
+      '200',
+      '--cap-ms',
+      '6000',
+      '--backend-rtt-ms',
+      '10',
+      '--policies',
+      'fastlane',
+      '--populations',
+      'a,c',
+      '--timings',
+      'ready,changed',
+      '--poll-interval-ms',
+      '1000',
+      '--fast-poll-interval-ms',
+      '200',
+      '--steady-delay-ms',
+      '3000',
+      '--steady-window-ms',
+      '1500',
+      '--generator-procs',
+      '2',
+      '--no-pin',
+      '--no-progress',
+      '--out',
+      out,
+    ]);
+    t.equal(run.code, 0, 'the bench exits 0', { stderr: run.stderr.slice(-4000) });
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as HerdResults;
+    t.equal(results.kind, 'herd');
+    t.same(Object.keys(results.scenarios).sort(), [
+      'fastlane/fastlane/changed',
+      'fastlane/fastlane/ready',
+      'fastlane/unchanged/changed',
+      'fastlane/unchanged/ready',
+    ]);
+    for (const s of Object.values(results.scenarios)) {
+      const r = s.representative;
+      t.equal(s.tracers, 20);
+      t.equal(r.ffe.count, 20, `${s.key}: one FFE time (or undelivered) per tracer`);
+      t.equal(r.ffe.delivered, 20, `${s.key}: every tracer got the current flags`);
+      t.equal(r.stoppedBy, 'all-delivered', `${s.key}: everyone got everything`);
+      t.type(r.backend.requests, 'number');
+      t.ok(r.agent !== null && r.agent.rssPeakBytes > 0, 'agent RSS sampled');
+      t.type(r.agent?.cpuSecondsPer1kNewTracers, 'number', 'agent CPU per 1k new tracers');
+      t.ok(r.agent?.steady !== null && r.agent!.steady.polls > 0, 'steady polls counted');
+      t.equal(r.generator?.procs, 2, 'two generator processes');
+      t.equal(r.generator?.stats.length, 2);
+      t.type(r.generator?.valid, 'boolean', 'the generator verdict is recorded');
+      t.type(r.generator?.stats[0]?.eventLoopDelay.p99Ms, 'number');
+      t.ok(s.timing === 'ready' ? r.startAfterReadyMs < 500 : r.startAfterReadyMs >= 3000, `${s.key}: herd start`);
+    }
+    t.type(results.run.git, 'object', 'the commit is recorded');
+    t.type(results.cpu.description, 'string', 'the core split is recorded');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    t.equal(html.match(/<svg /g)?.length, 4, 'current flags and all configs per timing');
+    t.match(run.stdout, /report: /);
+    t.match(run.stdout, /fastlane\/unchanged\/changed/);
+  },
+);
 
 t.test('bench throughput: rc-agent vs the static route, and gRPC', async (t) => {
   const out = tempDir(t);

@@ -7,8 +7,10 @@ import {
   nextPollDelay,
   parseRetryAfterMs,
   RcClient,
+  resolveClientOptions,
   type Clock,
   type NextPollInput,
+  type RcClientOptions,
   type RcLaneName,
   type RcScheduledEvent,
 } from '../../src/client/index.js';
@@ -17,6 +19,7 @@ import {
   exampleConfig,
   startFakeAgent,
   type CapturedRequest,
+  type FakeAgent,
   type FakeReply,
 } from '../helpers/rc-replies.js';
 
@@ -142,6 +145,15 @@ function schedules(client: RcClient) {
   };
 }
 
+/** A started client on fake time (jitter at the middle unless given), with its `scheduled` events. */
+function startClient(t: Test, options: RcClientOptions) {
+  const client = new RcClient({ clock: fakeClock(t), random: mid, ...options });
+  t.teardown(() => client.stop());
+  const s = schedules(client);
+  client.start();
+  return { client, s };
+}
+
 const FFE = { path: 'datadog/2/FFE_FLAGS/ffe-demo/config', raw: exampleConfig('FFE_FLAGS', 'ffe-demo') };
 
 void t.test('legacy with fake time: first poll at start, then every 5 s, one client id for all products', async (t) => {
@@ -221,16 +233,7 @@ void t.test(
 void t.test('fastlane: an empty but successful full state also ends the fast phase', async (t) => {
   const agent = await startFakeAgent(() => ({ body: buildReply({ version: 100, files: [] }) }));
   t.teardown(() => agent.close());
-  const client = new RcClient({
-    agentUrl: agent.url,
-    products: ['FFE_FLAGS'],
-    policy: 'fastlane',
-    clock: fakeClock(t),
-    random: mid,
-  });
-  t.teardown(() => client.stop());
-  const s = schedules(client);
-  client.start();
+  const { client, s } = startClient(t, { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' });
   t.same(client.laneNames(), ['fast']);
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 5000, reason: 'interval' });
 });
@@ -278,16 +281,7 @@ void t.test('fastlane: agent_refresh_interval from the director targets slows th
       : { body: '{}' },
   );
   t.teardown(() => agent.close());
-  const client = new RcClient({
-    agentUrl: agent.url,
-    products: ['FFE_FLAGS'],
-    policy: 'fastlane',
-    clock: fakeClock(t),
-    random: mid,
-  });
-  t.teardown(() => client.stop());
-  const s = schedules(client);
-  client.start();
+  const { s } = startClient(t, { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' });
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 20_000, reason: 'interval' });
 });
 
@@ -302,4 +296,105 @@ void t.test('stop() clears the schedule', async (t) => {
   t.clock.advance(60_000);
   await new Promise((resolve) => setImmediate(resolve));
   t.equal(agent.requests.length, 1);
+});
+
+const fastRequests = (agent: FakeAgent, client: RcClient) =>
+  agent.requests.filter((r) => r.body.client.id === client.clientId('fast')).length;
+
+void t.test('DD_RC_FAST_LANE_ENABLED=false: one request with every product, like the legacy client', async (t) => {
+  const agent = await startFakeAgent(() => ({ body: '{}' }));
+  t.teardown(() => agent.close());
+  const products = ['APM_TRACING', 'AGENT_CONFIG', 'AGENT_TASK', 'ASM_FEATURES', 'FFE_FLAGS'];
+  const env = { DD_RC_FAST_LANE_ENABLED: 'false', DD_RC_FAST_LANE_INTERVAL_MS: '200' };
+  const client = new RcClient(resolveClientOptions({ agentUrl: agent.url, products, clock: fakeClock(t) }, env));
+  t.teardown(() => client.stop());
+  const s = schedules(client);
+  client.start();
+  t.same(client.laneNames(), ['main']);
+  t.same(await s.next('main'), { lane: 'main', delayMs: 5000, reason: 'interval' }, 'fixed 5 s, no fast interval');
+  t.same(agent.requests[0]!.body.client.products, products);
+  t.equal(agent.requests[0]!.body.client.capabilities, 'AmNAoAjwAg==', 'what dd-trace-js advertises');
+
+  const enabled = new RcClient(
+    resolveClientOptions({ agentUrl: agent.url, products }, { ...env, DD_RC_FAST_LANE_ENABLED: 'true' }),
+  );
+  t.same(enabled.laneNames(), ['main', 'fast']);
+  t.same(enabled.products('fast'), ['FFE_FLAGS']);
+});
+
+void t.test(
+  'DD_RC_FAST_LANE_INTERVAL_MS: the fast lane polls at it until the first delivery, then at 5 s',
+  async (t) => {
+    let fastPolls = 0;
+    const agent = await startFakeAgent((req) => {
+      if (!req.body.client.products.includes('FFE_FLAGS')) return { body: '{}' };
+      fastPolls++;
+      return fastPolls === 3 ? { body: buildReply({ version: 100, files: [FFE] }) } : { body: '{}' };
+    });
+    t.teardown(() => agent.close());
+    const { s } = startClient(
+      t,
+      resolveClientOptions(
+        { agentUrl: agent.url, products: ['APM_TRACING', 'FFE_FLAGS'] },
+        { DD_RC_FAST_LANE_ENABLED: 'true', DD_RC_FAST_LANE_INTERVAL_MS: '250' },
+      ),
+    );
+    t.same(
+      await s.next('main'),
+      { lane: 'main', delayMs: 5000, reason: 'interval' },
+      'the standard lane is not sped up',
+    );
+    t.same(await s.next('fast'), { lane: 'fast', delayMs: 250, reason: 'fast-interval' });
+    t.clock.advance(250);
+    t.same(await s.next('fast'), { lane: 'fast', delayMs: 250, reason: 'fast-interval' });
+    t.clock.advance(250);
+    t.same(await s.next('fast'), { lane: 'fast', delayMs: 5000, reason: 'interval' }, 'delivered: normal interval');
+    t.equal(fastPolls, 3);
+  },
+);
+
+void t.test('DD_RC_FAST_LANE_INITIAL_INTERVAL_MS delays the first fast-lane request only', async (t) => {
+  const agent = await startFakeAgent(() => ({ body: '{}' }));
+  t.teardown(() => agent.close());
+  const { client, s } = startClient(
+    t,
+    resolveClientOptions(
+      { agentUrl: agent.url, products: ['APM_TRACING', 'FFE_FLAGS'] },
+      { DD_RC_FAST_LANE_ENABLED: '1', DD_RC_FAST_LANE_INITIAL_INTERVAL_MS: '3000' },
+    ),
+  );
+  t.same(await s.next('fast'), { lane: 'fast', delayMs: 3000, reason: 'initial' });
+  t.same(await s.next('main'), { lane: 'main', delayMs: 5000, reason: 'interval' }, 'the standard lane went at once');
+  t.equal(fastRequests(agent, client), 0);
+  t.clock.advance(2999);
+  t.equal(client.stats.requests, 1, 'nothing before 3 s (a poll counts the moment it starts)');
+  t.clock.advance(1);
+  t.same(await s.next('fast'), { lane: 'fast', delayMs: 1000, reason: 'fast-interval' });
+  t.equal(fastRequests(agent, client), 1);
+  t.equal(agent.requests.length, 2);
+});
+
+void t.test('setters take effect at the next scheduling decision', async (t) => {
+  const agent = await startFakeAgent(() => ({ body: '{}' }));
+  t.teardown(() => agent.close());
+  const { client, s } = startClient(t, { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' });
+  t.same(await s.next('fast'), { lane: 'fast', delayMs: 1000, reason: 'fast-interval' });
+
+  client.setFastLaneIntervalMs(300);
+  t.clock.advance(300);
+  t.equal(client.stats.requests, 1, 'the poll already scheduled keeps its time');
+  t.clock.advance(700);
+  t.same(await s.next('fast'), { lane: 'fast', delayMs: 300, reason: 'fast-interval' }, 'the next decision uses it');
+
+  client.setFastLaneInitialIntervalMs(2000);
+  t.clock.advance(300);
+  t.same(await s.next('fast'), { lane: 'fast', delayMs: 300, reason: 'fast-interval' }, 'no effect while running');
+  await client.stop();
+  const requestsBefore = fastRequests(agent, client);
+  client.start();
+  t.same(await s.next('fast'), { lane: 'fast', delayMs: 2000, reason: 'initial' }, 'applies to the next start()');
+  t.equal(fastRequests(agent, client), requestsBefore);
+  t.clock.advance(2000);
+  t.same(await s.next('fast'), { lane: 'fast', delayMs: 300, reason: 'fast-interval' });
+  t.equal(fastRequests(agent, client), requestsBefore + 1);
 });

@@ -13,7 +13,13 @@ t.test('defaults', (t) => {
   t.equal(rc.refreshIntervalMs, 60_000);
   t.equal(rc.refreshIntervalOverridable, true);
   t.equal(rc.policy, 'fastlane');
-  t.same(rc.fastLane, { enabled: true, products: ['FFE_FLAGS'], cacheBypassLimit: 50, blockTtlMs: 500 });
+  t.same(rc.fastLane, {
+    enabled: true,
+    products: ['FFE_FLAGS'],
+    cacheBypassLimit: 50,
+    blockTtlMs: 500,
+    prefetch: true,
+  });
   t.equal(rc.cacheBypassLimit, 5);
   t.equal(rc.clientsTtlMs, 30_000);
   t.equal(rc.fetchTimeoutMs, 10_000);
@@ -129,5 +135,92 @@ t.test('durations', (t) => {
   t.equal(parseDurationMs('500ms'), 500);
   t.equal(parseDurationMs('5'), 5000);
   t.equal(parseDurationMs('soon'), undefined);
+  t.end();
+});
+
+t.test('what is sent upstream: agent version, trace_agent_env, host tags (reference rules)', (t) => {
+  const base = loadConfig({ env: {} }).remoteConfiguration;
+  t.equal(base.upstreamAgentVersion, '7.72.0', 'default: a released agent version the backend serves');
+  t.equal(base.traceAgentEnv, '');
+  t.same(base.hostTags, []);
+
+  const c = loadConfig({
+    env: { DD_ENV: 'prod', DD_TAGS: 'team:rc env:staging  zone:b', DD_EXTRA_TAGS: 'zone:a team:rc' },
+  }).remoteConfiguration;
+  t.equal(c.traceAgentEnv, 'prod', 'env wins over an env: tag');
+  t.same(
+    c.hostTags,
+    ['env:prod', 'env:staging', 'team:rc', 'zone:a', 'zone:b'],
+    'tags + extra_tags + env:, sorted, unique',
+  );
+
+  t.equal(
+    loadConfig({ env: { DD_TAGS: 'a:b env:from-tag env:second' } }).remoteConfiguration.traceAgentEnv,
+    'from-tag',
+    'no env: the first env: tag',
+  );
+  t.equal(
+    loadConfig({ env: { DD_APM_ENV: 'apm', DD_ENV: 'prod' } }).remoteConfiguration.traceAgentEnv,
+    'apm',
+    'apm_config.env wins',
+  );
+
+  t.equal(
+    loadConfig({ env: { DD_REMOTE_CONFIGURATION_AGENT_VERSION: '7.60.1' } }).remoteConfiguration.upstreamAgentVersion,
+    '7.60.1',
+  );
+  t.throws(() => loadConfig({ env: { DD_REMOTE_CONFIGURATION_AGENT_VERSION: '7.38.0' } }), {
+    message: /remote_configuration\.agent_version: 7\.38\.0 is older than 7\.39\.1/,
+  });
+  t.throws(() => loadConfig({ env: { DD_REMOTE_CONFIGURATION_AGENT_VERSION: 'latest' } }), {
+    message: /remote_configuration\.agent_version: "latest" is not a version/,
+  });
+  t.end();
+});
+
+t.test('proxy and TLS settings of the backend client', (t) => {
+  const c = loadConfig({
+    env: {
+      DD_API_KEY: 'k',
+      DD_PROXY_HTTPS: 'proxy.corp:3128',
+      DD_PROXY_NO_PROXY: 'localhost config.internal',
+      HTTP_PROXY: 'http://user:pw@proxy.corp:8080',
+    },
+  }).remoteConfiguration;
+  t.same(c.proxy, {
+    http: 'http://user:pw@proxy.corp:8080',
+    https: 'http://proxy.corp:3128',
+    noProxy: ['localhost', 'config.internal'],
+    noProxyNonexactMatch: false,
+  });
+  t.same(loadConfig({ env: { NO_PROXY: 'a.com,.b.com' } }).remoteConfiguration.proxy.noProxy, ['a.com', '.b.com']);
+  t.same(c.tls, { skipVerify: false, minVersion: 'TLSv1.2' });
+
+  const err = t.throws(() => loadConfig({ env: { DD_PROXY_HTTPS: 'http://us:secret@[bad' } })) as Error;
+  t.match(err.message, /proxy\.https: not a URL/);
+  t.notMatch(err.message, /secret/, 'proxy credentials are not echoed');
+  t.throws(() => loadConfig({ env: { DD_PROXY_HTTPS: 'ftp://p:21' } }), { message: /proxy\.https: scheme ftp:/ });
+
+  // api/http.go: skip_ssl_validation needs remote_configuration.no_tls_validation
+  t.throws(() => loadConfig({ env: { DD_API_KEY: 'k', DD_SKIP_SSL_VALIDATION: 'true' } }), {
+    message: /skip_ssl_validation: Remote Configuration does not allow skipping TLS validation/,
+  });
+  const skip = loadConfig({
+    env: { DD_API_KEY: 'k', DD_SKIP_SSL_VALIDATION: 'true', DD_REMOTE_CONFIGURATION_NO_TLS_VALIDATION: 'true' },
+  }).remoteConfiguration;
+  t.equal(skip.tls.skipVerify, true);
+
+  const tls13 = loadConfig({ env: { DD_MIN_TLS_VERSION: 'TLSv1.3' } });
+  t.equal(tls13.remoteConfiguration.tls.minVersion, 'TLSv1.3');
+  const bad = loadConfig({ env: { DD_MIN_TLS_VERSION: 'ssl3' } });
+  t.equal(bad.remoteConfiguration.tls.minVersion, 'TLSv1.2', 'invalid → the default, with a warning');
+  t.match(bad.warnings, [/min_tls_version: invalid "ssl3"/]);
+  t.end();
+});
+
+t.test('a bad api_key value is not echoed', (t) => {
+  t.throws(() => loadConfig({ env: {}, overrides: { api_key: ['secret-list'] } }), {
+    message: /api_key: invalid value <redacted>/,
+  });
   t.end();
 });

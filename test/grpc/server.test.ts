@@ -51,7 +51,7 @@ interface LoggedError {
   msg: string;
 }
 
-async function harness(t: TestLike, logged: LoggedError[] = []): Promise<Harness> {
+async function harness(t: TestLike, enabled = true, logged: LoggedError[] = []): Promise<Harness> {
   const service = new FakeService();
   const dataDir = t.testdir();
   const done: GrpcRequestDoneInfo[] = [];
@@ -60,6 +60,7 @@ async function harness(t: TestLike, logged: LoggedError[] = []): Promise<Harness
     dataDir,
     host: '127.0.0.1',
     port: 0,
+    enabled,
     onRequestDone: (info) => done.push(info),
     log: { error: (obj, msg) => logged.push({ obj, msg }), warn: () => undefined },
   });
@@ -192,7 +193,7 @@ t.test(
   'an unexpected error reaches the client as a generic message whose ID is in the log with the stack',
   async (t) => {
     const logged: LoggedError[] = [];
-    const h = await harness(t, logged);
+    const h = await harness(t, true, logged);
     const c = client(t, h.server.address, h.creds);
     // what the service does to a store failure: UNKNOWN wrapping the raw error
     const secret = new Error("EACCES: permission denied, open '/opt/datadog/run/remote-config.db'");
@@ -299,6 +300,23 @@ t.test('the HA methods are UNIMPLEMENTED', async (t) => {
     details: 'MRF remote configuration service not initialized',
   });
   t.equal(h.service.calls.length, 0);
+});
+
+t.test('remote_configuration.enabled false: the RC methods answer UNIMPLEMENTED at once', async (t) => {
+  const { service, server, creds, done } = await harness(t, false);
+  // a service that never answers: reaching it would hang the test instead of failing fast
+  service.clientGetConfigsImpl = () => new Promise(() => undefined);
+  const c = client(t, server.address, creds);
+  const unimplemented = { code: status.UNIMPLEMENTED, details: 'remote configuration service not initialized' };
+  await t.rejects(c.clientGetConfigs(REQUEST), unimplemented);
+  await t.rejects(c.getConfigState(), unimplemented);
+  await t.rejects(c.resetConfigState(), unimplemented);
+  t.equal(service.calls.length, 0, 'the service is never called');
+  t.equal(service.resets, 0);
+  t.same(
+    done.map((d) => d.code),
+    ['UNIMPLEMENTED'],
+  );
 });
 
 t.test('cancelling the call aborts RequestContext.signal', async (t) => {

@@ -41,7 +41,7 @@ export class FakeClock implements Clock {
   /** Lets pending promise continuations, real zero-delay timers and registered I/O finish. */
   async settle(rounds = 3): Promise<void> {
     for (let pass = 0; pass < 3; pass++) {
-      for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
       await this.idle();
     }
   }

@@ -19,6 +19,7 @@ export const FAKE_STATUS: StatusReport = {
   backend: 'http://127.0.0.1:1',
   versions: { directorRoot: 1, directorTargets: 1795344487, configRoot: 1, configSnapshot: 3 },
   refreshIntervalMs: 60_000,
+  fetchedProducts: ['APM_TRACING'],
   configs: [
     { path: 'datadog/2/FFE_FLAGS/ffe-bench/config', product: 'FFE_FLAGS', id: 'ffe-bench', version: 1, length: 59 },
   ],

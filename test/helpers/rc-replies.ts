@@ -5,9 +5,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const EXAMPLES_DIR = new URL('../../examples/configs/', import.meta.url);
+// The tests' own copy of the example configs: users are invited to edit examples/configs/.
+const EXAMPLES_DIR = new URL('../fixtures/configs/', import.meta.url);
 
-/** A shipped example config file: examples/configs/<product>/<id>/<name>. */
+/** An example config file: test/fixtures/configs/<product>/<id>/<name>. */
 export function exampleConfig(product: string, id: string, name = 'config'): Buffer {
   return readFileSync(new URL(`${product}/${id}/${name}`, EXAMPLES_DIR));
 }

@@ -13,7 +13,8 @@ import { AUTH_TOKEN_FILE, IPC_CERT_FILE, createAgentSecureClient } from '../../s
 import { spawnAgent, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
 import { spawnTracer } from '../helpers/tracer.js';
 
-const EXAMPLES = new URL('../../examples/configs/', import.meta.url);
+// The tests' own copy of the example configs (users are invited to edit examples/configs/).
+const EXAMPLES = new URL('../fixtures/configs/', import.meta.url);
 
 interface RcBody {
   client?: { state?: { config_states?: Array<{ id: string; product: string; version: number; apply_state: number }> } };

@@ -1,15 +1,22 @@
 import t from 'tap';
 import { ExponentialBackoff, FixedWindowLimiter, TokenBucket } from '../../src/ratelimit/index.js';
 
-t.test('token bucket: capacity draws, then none until the refill', async (t) => {
+t.test('token bucket: capacity draws, then none until the next window refills it', (t) => {
   const bucket = new TokenBucket({ capacity: 3, refillIntervalMs: 60_000 });
-  t.teardown(() => bucket.stop());
-  const draws = await Promise.all(Array.from({ length: 5 }, () => bucket.tryTake()));
+  const draws = Array.from({ length: 5 }, (_, i) => bucket.tryTake(1_000 + i));
   t.same(draws, [true, true, true, false, false]);
-  t.equal(await bucket.remaining(), 0);
+  t.equal(bucket.remaining(59_999), 0, 'still empty at the end of the first window');
+  t.equal(bucket.tryTake(61_000), true, 'refilled to full when the next window starts');
+  t.equal(bucket.remaining(61_000), 2);
+  t.equal(bucket.remaining(241_000), 3, 'windows skipped while idle still refill once');
+  bucket.setRefillInterval(10_000);
+  t.equal(bucket.tryTake(241_000), true);
+  t.equal(bucket.remaining(250_999), 2, 'the current window keeps its start');
+  t.equal(bucket.remaining(251_000), 3, 'then follows the new interval');
   const empty = new TokenBucket({ capacity: 0, refillIntervalMs: 1000 });
-  t.teardown(() => empty.stop());
-  t.equal(await empty.tryTake(), false, 'a zero limit never grants');
+  t.equal(empty.tryTake(0), false, 'a zero limit never grants');
+  t.equal(empty.tryTake(5_000), false);
+  t.end();
 });
 
 t.test('fixed window: `limit` per window aligned on the interval, first call resets', (t) => {

@@ -43,7 +43,12 @@ t.test('first poll after start: full resync, versions 0; then only the delta is 
 });
 
 t.test('an up-to-date client gets {}; a cached file is not resent; client_configs is the full state', async (t) => {
-  const h = await createHarness(t, { files: [FFE_FILE, APM_FILE], latencyMs: 10 });
+  // Without prefetch the new client's first reply waits for the refresh that fetches all its products.
+  const h = await createHarness(t, {
+    files: [FFE_FILE, APM_FILE],
+    latencyMs: 10,
+    config: { 'remote_configuration.fast_lane.prefetch': false },
+  });
   const r1 = await call(h, tracerRequest({ id: 'c', products: ['FFE_FLAGS', 'APM_TRACING'] }));
   t.same(paths(r1), [APM_FILE.path, FFE_FILE.path], 'sorted by path');
   t.same(r1.clientConfigs, [APM_FILE.path, FFE_FILE.path]);
