@@ -58,12 +58,15 @@ async function verificationFailures(h: AgentWithBackend, reason?: string): Promi
 /** Answers counted by the simulator for one outcome. */
 const answers = (h: AgentWithBackend, outcome: string): number => h.backend.stats.responses[outcome] ?? 0;
 
-/** What a new tracer gets now; throws unless it is a 200 with configs. */
+/** What a new tracer gets once the agent fetches its products (the first answers may precede that fetch). */
 async function baseline(h: AgentWithBackend): Promise<Record<string, string>> {
-  const res = await postConfig(h.agent.httpUrl, tracerRequest(`baseline-${seq++}`, PRODUCTS));
-  const files = res.status === 200 ? servedFiles(res.body) : {};
-  if (Object.keys(files).length < 2) throw new Error(`no configs to hold: ${res.status} ${res.body.slice(0, 200)}`);
-  return files;
+  return waitUntil('a tracer holding configs', async () => {
+    const res = await postConfig(h.agent.httpUrl, tracerRequest(`baseline-${seq++}`, PRODUCTS));
+    const files = res.status === 200 ? servedFiles(res.body) : {};
+    if (Object.keys(files).length >= 2) return files;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return undefined;
+  });
 }
 
 const AGENT_ENV = { DD_REMOTE_CONFIGURATION_FETCH_TIMEOUT: '3s', DD_STOP_TIMEOUT: '2s' };
