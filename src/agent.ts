@@ -1,7 +1,7 @@
 // The composition root of `rc-agent run`: components start in dependency order (store → service → poll loop →
-// listeners) and stop in reverse (stop accepting → drain in-flight requests within stop_timeout → stop the poll
-// loop → flush logs → close the store).
-import { mkdirSync } from 'node:fs';
+// listeners) and stop in reverse under one stop_timeout for the whole agent: both listeners stop accepting at once,
+// in-flight requests drain, then the poll loop stops, the store closes and the logs are flushed.
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -28,7 +28,7 @@ import {
 } from './service/index.js';
 import { buildHttpApp, createContainerTagSource, httpListenOptions } from './http/index.js';
 import { Cluster } from './cluster/index.js';
-import { startGrpcServer } from './grpc/index.js';
+import { startGrpcServer, type GrpcServerHandle } from './grpc/index.js';
 import { RC_AGENT_VERSION } from './version.js';
 
 export interface RunningAgent {
@@ -68,13 +68,20 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     options.log ?? pino({ level: config.logLevel === 'off' ? 'silent' : config.logLevel }, pino.destination(2));
   const announce = options.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
   for (const warning of config.warnings) log.warn(warning);
-  mkdirSync(config.runPath, { recursive: true });
+  ensurePrivateDir(config.runPath, log);
 
+  // components after the listeners, stopped in reverse order once the listeners have drained
   const stops: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
+  let app: FastifyInstance | undefined;
+  let grpc: GrpcServerHandle | undefined;
+  let configStream: ConfigStreamRuntime | undefined;
+  const stopAll = async (deadlineMs: number): Promise<void> => {
+    // config streams never end by themselves: end them first, so the gRPC drain does not wait for them
+    configStream?.closeStreams();
+    await drainListeners(app, grpc, deadlineMs, log);
     for (const stop of stops.reverse()) {
       try {
-        await stop();
+        await closeWithin(stop(), Math.max(0, deadlineMs - Date.now()));
       } catch (err) {
         log.error({ err }, 'error while stopping');
       }
@@ -173,16 +180,15 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     });
     created.service = service;
     if (rc.enabled) {
-      cluster?.attach(service);
-      cluster?.start();
       service.start();
       stops.push(() => service.stop());
+      cluster?.attach(service);
+      cluster?.start();
     }
 
-    // --- config stream (issue 10): registry + StreamConfigEvents, fed by the live configuration ---
-    let configStream: ConfigStreamRuntime | undefined;
+    // Config stream (issue 10): registry + StreamConfigEvents, fed by the live configuration.
     if (options.configStream) {
-      configStream = startConfigStream({
+      const runtime = startConfigStream({
         load: options.configStream.load,
         settings: options.configStream.settings,
         runPath: config.runPath,
@@ -196,7 +202,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         metricsRegistry: metrics.registry,
         watch: options.configStream.watch,
       });
-      const runtime = configStream;
+      configStream = runtime;
       stops.push(() => runtime.stop());
     }
     const stream = configStream;
@@ -206,17 +212,18 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           getConfigState: () => service.getConfigState(),
           resetConfigState: () => service.resetConfigState(),
           isReady: () => service.isReady(),
+          readyDetails: () => service.readyDetails(),
           status: () => ({ ...service.status(), configStream: stream.status() }),
         }
       : service;
-    // --- end config stream ---
 
     const containers = createContainerTagSource({
       file: config.containerTagsFile || undefined,
       cgroupRoot: config.containerCgroupRoot,
     });
-    const app: FastifyInstance = buildHttpApp({
+    app = buildHttpApp({
       service: statusSource,
+      logger: log,
       enabled: rc.enabled,
       containerTags: (id) => containers.tags(id),
       containerId: (headers) => containers.containerIdFromHeaders(headers),
@@ -230,21 +237,18 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       },
     });
     const httpUrl = await app.listen(httpListenOptions(config.bindHost, config.httpPort));
-    stops.push(() => closeWithin(app.close(), config.stopTimeoutMs));
     const url = new URL(httpUrl);
     announce(`listening http http://${config.bindHost}:${url.port}`);
 
-    const grpc = await startGrpcServer({
+    grpc = await startGrpcServer({
       service,
+      log,
       dataDir: config.runPath,
       host: config.bindHost,
       port: config.grpcPort,
       enabled: rc.enabled,
-      ...(configStream ? { remoteAgents: configStream.handlers } : {}),
+      ...(stream ? { remoteAgents: stream.handlers } : {}),
     });
-    stops.push(() => grpc.stop(config.stopTimeoutMs));
-    // config stream: streams never end by themselves; end them before the graceful gRPC stop (stops run reversed)
-    if (stream) stops.push(async () => stream.closeStreams());
     announce(`listening grpc ${grpc.address}`);
 
     if (options.reload) {
@@ -257,20 +261,58 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       service,
       configStream,
       stop: async () => {
-        await stopAll();
+        await stopAll(Date.now() + config.stopTimeoutMs);
+        log.info('stopped');
         log.flush();
       },
     };
   } catch (err) {
-    await stopAll();
+    await stopAll(Date.now() + config.stopTimeoutMs);
     throw err;
   }
 }
 
-async function closeWithin(closing: Promise<unknown>, ms: number): Promise<void> {
+/**
+ * Both listeners stop accepting in the same tick and drain against one deadline; what is still open then is cut
+ * (gRPC's stop forces its own at the same deadline).
+ */
+async function drainListeners(
+  app: FastifyInstance | undefined,
+  grpc: GrpcServerHandle | undefined,
+  deadlineMs: number,
+  log: pino.Logger,
+): Promise<void> {
+  const graceMs = Math.max(0, deadlineMs - Date.now());
+  const closing = Promise.allSettled([app?.close(), grpc?.stop(graceMs)]);
+  if (!(await closeWithin(closing, graceMs))) {
+    log.warn({ stopTimeoutMs: graceMs }, 'stop_timeout reached: closing the connections still open');
+    app?.server.closeAllConnections();
+    await closeWithin(closing, 100);
+  }
+}
+
+/** run_path holds the auth token, the IPC key and the store: owner only. */
+function ensurePrivateDir(dir: string, log: pino.Logger): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+    log.warn({ dir, mode: mode.toString(8) }, 'run_path was accessible to other users: changed to 0700');
+  }
+}
+
+/** True if `closing` settled within `ms`; the timer never keeps the process alive. */
+async function closeWithin(closing: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  const finished = await Promise.race([
+    closing.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+    }),
+  ]);
   clearTimeout(timer);
+  return finished;
 }
 
 /**

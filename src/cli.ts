@@ -8,6 +8,9 @@ import { ContainerTagsError } from './http/index.js';
 import { fetchStatus, formatStatus } from './status.js';
 import { RC_AGENT_VERSION } from './version.js';
 
+/** After stop_timeout, what the process gets to exit on its own before it is ended. */
+const FORCED_EXIT_GRACE_MS = 900;
+
 const program = new Command('rc-agent')
   .description('Remote Configuration agent service')
   .version(RC_AGENT_VERSION)
@@ -48,9 +51,18 @@ program
     }
     let stopping = false;
     const stop = (signal: string): void => {
-      if (stopping) return;
+      if (stopping) {
+        // a second signal: the operator does not want to wait for the drain
+        process.stderr.write(`rc-agent: ${signal} received again, exiting now\n`);
+        process.exit(1);
+      }
       stopping = true;
-      process.stderr.write(`rc-agent: ${signal} received, stopping\n`);
+      process.stderr.write(`rc-agent: ${signal} received, stopping (stop_timeout ${config.stopTimeoutMs} ms)\n`);
+      // the drain is bounded by stop_timeout; this only catches a component that ignores its deadline
+      setTimeout(() => {
+        process.stderr.write('rc-agent: still stopping after stop_timeout + 1 s, exiting\n');
+        process.exit(1);
+      }, config.stopTimeoutMs + FORCED_EXIT_GRACE_MS).unref();
       agent.stop().then(
         () => process.exit(0),
         (err: unknown) => {

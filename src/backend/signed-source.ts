@@ -72,8 +72,13 @@ export class SignedConfigSource {
 
   /** The backend's answer (PROTOCOL.md §5.8), with timestamps re-signed first when they near expiry. */
   latestConfigs(req: ILatestConfigsRequest): ILatestConfigsResponse {
-    if (this.signer.refreshTimestamps(this.#opts.now())) this.#persist();
-    return this.signer.latestConfigs(req);
+    const issued = this.signer.issuedVersionsKey();
+    const refreshed = this.signer.refreshTimestamps(this.#opts.now());
+    const response = this.signer.latestConfigs(req);
+    // a product set asked for the first time is signed with new versions: persist them before serving, so a
+    // restarted backend never serves versions below ones it already served (the agent would see a rollback)
+    if (refreshed || this.signer.issuedVersionsKey() !== issued) this.#persist();
+    return response;
   }
 
   rescan(): Promise<void> {

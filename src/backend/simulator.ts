@@ -75,6 +75,9 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** What a misbehaving proxy might return with a 200: not protobuf (it fails to decode as any of the messages). */
 const GARBAGE = Buffer.from('<html><body>502 Bad Gateway</body></html>\n');
 const PROTOBUF = 'application/x-protobuf';
+const DRIP_BODY_BYTES = 1024 * 1024;
+const DRIP_BYTE_INTERVAL_MS = 1_000;
+const DRIP_BYTE = Buffer.from([0x0a]);
 
 export async function startBackendSimulator(opts: BackendSimulatorOptions): Promise<BackendSimulator> {
   const now = opts.now ?? Date.now;
@@ -146,6 +149,11 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
       case 'garbage':
         count('200');
         await reply.code(200).type(PROTOBUF).send(GARBAGE);
+        return false;
+      case 'drip':
+        count('drip');
+        reply.hijack();
+        await dripUntilGone(request.raw.socket, closing.signal);
         return false;
     }
     if (requiredApiKey !== undefined && request.headers['dd-api-key'] !== requiredApiKey) {
@@ -278,6 +286,15 @@ function defaultSleep(ms: number): Promise<void> {
 }
 
 /** A hung backend: nothing is sent until the client gives up or the simulator closes. */
+/** Headers of a large 200, then one body byte per DRIP_BYTE_INTERVAL_MS until the client gives up. */
+async function dripUntilGone(socket: Socket, closing: AbortSignal): Promise<void> {
+  socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${PROTOBUF}\r\nContent-Length: ${DRIP_BODY_BYTES}\r\n\r\n`);
+  const timer = setInterval(() => socket.write(DRIP_BYTE), DRIP_BYTE_INTERVAL_MS);
+  await holdUntilGone(socket, closing);
+  clearInterval(timer);
+  socket.destroy();
+}
+
 function holdUntilGone(socket: Socket, closing: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (socket.destroyed || closing.aborted) return resolve();

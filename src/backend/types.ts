@@ -18,8 +18,9 @@ export interface BackendClient {
   close(): Promise<void>;
 }
 
-export type FaultMode = 'none' | '500' | '503' | '504' | 'hang' | 'reset' | 'garbage';
-export const FAULT_MODES: readonly FaultMode[] = ['none', '500', '503', '504', 'hang', 'reset', 'garbage'];
+/** `drip`: a 200 whose body arrives one byte a second and never completes (a fetch timeout must cover the body). */
+export type FaultMode = 'none' | '500' | '503' | '504' | 'hang' | 'reset' | 'garbage' | 'drip';
+export const FAULT_MODES: readonly FaultMode[] = ['none', '500', '503', '504', 'hang', 'reset', 'garbage', 'drip'];
 
 export type AttackMode =
   | 'none'

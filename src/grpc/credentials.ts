@@ -2,7 +2,7 @@
 // `auth_token` (64 hex characters, mode 0600) and `ipc_cert.pem` (a self-signed certificate for localhost,
 // 127.0.0.1 and ::1 followed by its private key, mode 0600). Created on first start, reused afterwards.
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { GrpcSetupError } from './error.js';
@@ -22,6 +22,8 @@ export interface IpcCredentials {
   /** the certificate alone: what clients trust */
   readonly certPem: string;
   readonly keyPem: string;
+  /** what was repaired on the way (a credential file other users could read), for the log */
+  readonly warnings: readonly string[];
 }
 
 export interface CredentialOptions {
@@ -115,11 +117,38 @@ async function generateCertificate(nowMs: number): Promise<{ certPem: string; ke
   };
 }
 
+/**
+ * A credential file group or others can access is made 0600 and reported: refusing to start would break an
+ * upgrade over a file an older version wrote, and the token can be rotated by deleting the file.
+ */
+async function restrictMode(path: string, warnings: string[]): Promise<void> {
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode & 0o777;
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return;
+    throw new GrpcSetupError('INVALID_CREDENTIALS', `cannot stat ${path}`, { cause: e });
+  }
+  if ((mode & 0o077) === 0) return;
+  try {
+    await chmod(path, 0o600);
+  } catch (e) {
+    throw new GrpcSetupError('INVALID_CREDENTIALS', `${path} has mode ${mode.toString(8)} and cannot be made 0600`, {
+      cause: e,
+    });
+  }
+  warnings.push(
+    `${path} had mode ${mode.toString(8).padStart(4, '0')}: changed to 0600; delete it and restart to rotate it if others could read it`,
+  );
+}
+
 export async function loadOrCreateCredentials(dataDir: string, opts: CredentialOptions = {}): Promise<IpcCredentials> {
   const nowMs = (opts.nowMs ?? Date.now)();
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const warnings: string[] = [];
 
   const tokenPath = join(dataDir, AUTH_TOKEN_FILE);
+  await restrictMode(tokenPath, warnings);
   const existingToken = await readIfPresent(tokenPath);
   const token = checkToken(
     existingToken ?? (await createExclusive(tokenPath, randomBytes(TOKEN_BYTES).toString('hex'))),
@@ -127,6 +156,7 @@ export async function loadOrCreateCredentials(dataDir: string, opts: CredentialO
   );
 
   const certPath = join(dataDir, IPC_CERT_FILE);
+  await restrictMode(certPath, warnings);
   const existingCert = await readIfPresent(certPath);
   let pair = existingCert === undefined ? undefined : parseCertFile(existingCert, certPath, nowMs);
   if (pair === undefined) {
@@ -140,5 +170,5 @@ export async function loadOrCreateCredentials(dataDir: string, opts: CredentialO
       pair = fresh;
     }
   }
-  return { token, ...pair };
+  return { token, ...pair, warnings };
 }

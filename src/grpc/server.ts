@@ -1,4 +1,5 @@
 // AgentSecure over TLS with a bearer token (DESIGN.md: gRPC on cmd_port), in front of RcService.
+import { randomBytes } from 'node:crypto';
 import {
   Server,
   ServerCredentials,
@@ -19,7 +20,7 @@ import {
 } from './service-definition.js';
 import { RpcStatusError, type RemoteAgentHandlers } from './remote-agent.js';
 import { serviceErrorToGrpcStatus } from './status.js';
-import { ServiceError } from '../service/error.js';
+import { isInternalFailure, ServiceError } from '../service/error.js';
 
 const MRF_UNAVAILABLE = 'MRF remote configuration service not initialized';
 const RC_UNAVAILABLE = 'remote configuration service not initialized';
@@ -44,9 +45,29 @@ export interface GrpcServerOptions {
   readonly monotonicNowMs?: () => number;
   /** the Remote Agent Registry and config stream; absent = those methods answer UNIMPLEMENTED */
   readonly remoteAgents?: RemoteAgentHandlers;
+  /** where internal failures are logged with their stack (a pino logger) */
+  readonly log?: { error(obj: object, msg: string): void; warn(msg: string): void };
+  /** HTTP/2 keep-alive and connection limits; see GrpcLimits */
+  readonly limits?: Partial<GrpcLimits>;
   /** remote_configuration.enabled (default true); false → the RC methods answer Unimplemented at once */
   readonly enabled?: boolean;
 }
+
+/** Bounds on what one connection may hold (DESIGN "Reliability"). */
+export interface GrpcLimits {
+  /** a connection idle this long is closed (grpc.max_connection_idle_ms) */
+  readonly maxConnectionIdleMs: number;
+  /** concurrent calls per connection (grpc.max_concurrent_streams) */
+  readonly maxConcurrentStreams: number;
+  /** largest request message (grpc.max_receive_message_length) */
+  readonly maxReceiveMessageBytes: number;
+}
+
+export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
+  maxConnectionIdleMs: 5 * 60_000,
+  maxConcurrentStreams: 1000,
+  maxReceiveMessageBytes: 4 * 1024 * 1024,
+};
 
 export interface GrpcServerHandle {
   /** `host:port`, IPv6 hosts in brackets, e.g. `127.0.0.1:5001` */
@@ -90,13 +111,14 @@ function formatAddress(host: string, port: number): string {
 }
 
 function codeLabel(e: unknown): string {
-  return e instanceof ServiceError ? e.code : 'INTERNAL';
+  return e instanceof ServiceError && !isInternalFailure(e) ? e.code : 'INTERNAL';
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServerHandle> {
   const { service, onRequestDone } = opts;
   const nowMs = opts.monotonicNowMs ?? (() => performance.now());
   const creds = await loadOrCreateCredentials(opts.dataDir);
+  for (const warning of creds.warnings) opts.log?.warn(warning);
   const checkToken = createTokenCheck(creds.token);
 
   /** Authenticates, runs `handler` with a request context, maps its error; reports ClientGetConfigs outcomes. */
@@ -126,7 +148,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
           (e: unknown) => {
             ctx.release();
             done(codeLabel(e));
-            callback(serviceErrorToGrpcStatus(e));
+            let errorId: string | undefined;
+            if (isInternalFailure(e)) {
+              errorId = randomBytes(8).toString('hex');
+              opts.log?.error({ err: e, errorId }, 'grpc call failed');
+            }
+            callback(serviceErrorToGrpcStatus(e, errorId));
           },
         );
     };
@@ -161,7 +188,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     GetConfigStateHA: unary(unimplemented),
   };
 
-  const server = new Server();
+  const limits = { ...DEFAULT_GRPC_LIMITS, ...opts.limits };
+  const server = new Server({
+    'grpc.max_connection_idle_ms': limits.maxConnectionIdleMs,
+    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    'grpc.max_receive_message_length': limits.maxReceiveMessageBytes,
+  });
   server.addService(AGENT_SECURE_DEFINITION, implementation);
   addRemoteAgentServices(server, checkToken, opts.remoteAgents);
   const tls = ServerCredentials.createSsl(

@@ -20,6 +20,18 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/**
+ * A decoded request as a plain object holding only the fields on the wire. The generated message prototypes carry
+ * `Long{0}` defaults for 64-bit fields (set while the generated code loads), and a Long is truthy: an omitted
+ * `root_version` or `length` (what proto3 sends for 0) would pass validation that HTTP applies.
+ */
+export function decodeClientGetConfigsRequest(bytes: Uint8Array): IClientGetConfigsRequest {
+  return pb.ClientGetConfigsRequest.toObject(pb.ClientGetConfigsRequest.decode(bytes), {
+    longs: Number,
+    defaults: false,
+  });
+}
+
 const emptySerialize = (): Buffer => EMPTY_BYTES;
 
 // The service shares frozen replies between clients (first polls of the same products, per snapshot): encode each
@@ -42,7 +54,7 @@ const clientGetConfigs = (name: string): MethodDefinition<IClientGetConfigsReque
   requestStream: false,
   responseStream: false,
   requestSerialize: (r) => toBuffer(pb.ClientGetConfigsRequest.encode(r).finish()),
-  requestDeserialize: (b) => pb.ClientGetConfigsRequest.decode(b),
+  requestDeserialize: decodeClientGetConfigsRequest,
   responseSerialize: serializeResponse,
   responseDeserialize: (b) => pb.ClientGetConfigsResponse.decode(b),
 });

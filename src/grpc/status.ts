@@ -1,7 +1,7 @@
 // The one place where errors become gRPC statuses (STYLE.md rule 4; PROTOCOL.md §4.3: InvalidArgument for
 // validation, Unimplemented without a service, Unknown for everything else).
 import { status } from '@grpc/grpc-js';
-import { ServiceError, type ServiceErrorCode } from '../service/error.js';
+import { isInternalFailure, ServiceError, type ServiceErrorCode } from '../service/error.js';
 
 export function grpcStatusForServiceErrorCode(code: ServiceErrorCode): status {
   switch (code) {
@@ -26,8 +26,12 @@ function unreachable(code: never): never {
   throw new TypeError(`unmapped error code ${String(code)}`);
 }
 
-/** Service errors keep their message (it is the reference's); anything else is an internal failure, not described. */
-export function serviceErrorToGrpcStatus(e: unknown): { code: status; details: string } {
-  if (e instanceof ServiceError) return { code: grpcStatusForServiceErrorCode(e.code), details: e.message };
-  return { code: status.UNKNOWN, details: 'internal error' };
+/**
+ * Service errors keep their message (it is the reference's); an internal failure is not described: the client gets
+ * `internal error` and, when given, the ID of the log line holding the stack.
+ */
+export function serviceErrorToGrpcStatus(e: unknown, errorId?: string): { code: status; details: string } {
+  if (e instanceof ServiceError && !isInternalFailure(e))
+    return { code: grpcStatusForServiceErrorCode(e.code), details: e.message };
+  return { code: status.UNKNOWN, details: errorId === undefined ? 'internal error' : `internal error (id ${errorId})` };
 }

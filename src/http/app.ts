@@ -2,7 +2,7 @@
 // and metrics on one fastify instance. Not listening: the caller listens, tests use inject().
 import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RcService } from '../service/types.js';
+import type { RcService, StatusReport } from '../service/types.js';
 import { createConfigHandler, ignoreContentType, type RequestDoneInfo } from './config-route.js';
 import { httpErrorHandler, TEXT_PLAIN } from './error-handler.js';
 
@@ -10,6 +10,28 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** Above the 5 s dd-trace-js poll on its shared keep-alive socket (PROTOCOL.md §7). */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 10_000;
 export const CONFIG_PATH = '/v0.7/config';
+
+/** Bounds on slow and greedy clients (README "Tuning"); a slow client only ever holds its own connection. */
+export interface HttpLimits {
+  /** the request line and headers must arrive within this (slowloris) */
+  readonly headersTimeoutMs: number;
+  /** the whole request, body included, must arrive within this (a body sent a byte at a time) */
+  readonly requestTimeoutMs: number;
+  /** a connection with no byte read or written for this long is closed (a client that never reads its answer) */
+  readonly socketIdleTimeoutMs: number;
+  /** open connections at most; beyond it new connections are closed at once */
+  readonly maxConnections: number;
+  /** how often the headers and request timeouts are checked */
+  readonly timeoutCheckIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  socketIdleTimeoutMs: 30_000,
+  maxConnections: 16_384,
+  timeoutCheckIntervalMs: 1_000,
+};
 
 export interface MetricsSource {
   readonly contentType: string;
@@ -32,6 +54,7 @@ export interface HttpAppOptions {
   /** called once per /v0.7/config request that reached the handler */
   readonly onRequestDone?: (info: RequestDoneInfo) => void;
   readonly keepAliveTimeoutMs?: number;
+  readonly limits?: Partial<HttpLimits>;
   /** errors only: request logging is off (no per-request logging on the hot path) */
   readonly logger?: FastifyBaseLogger;
   /** monotonic clock for request durations; performance.now by default */
@@ -54,14 +77,55 @@ function infoBody(opts: HttpAppOptions): string {
   });
 }
 
+/** The /readyz body, from the public status report. */
+export function readinessDetails(ready: boolean, status: StatusReport, details: readonly string[] = []): string {
+  const requested = Object.keys(status.activeClientsByProduct).sort();
+  const served = new Set(status.configs.map((c) => c.product));
+  return JSON.stringify({
+    ready,
+    last_update: status.lastUpdate ?? null,
+    last_error: status.lastError ?? null,
+    director_targets_version: status.versions.directorTargets,
+    configs: status.configs.length,
+    // products active clients ask for, and those among them with configs in the verified state
+    products_requested: requested,
+    products_with_configs: requested.filter((p) => served.has(p)),
+    // the fast-lane products are fetched before any client asks (fast_lane.prefetch)
+    products_fetched: status.fetchedProducts,
+    // e.g. the cluster mode of a replica on Redis
+    ...(details.length > 0 ? { details } : {}),
+  });
+}
+
 export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   const bodyLimitBytes = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
   const app = Fastify({
     ...(opts.logger !== undefined ? { loggerInstance: opts.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimitBytes,
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.socketIdleTimeoutMs,
+    // close() ends idle keep-alive connections at once instead of waiting for their timeout
+    forceCloseConnections: 'idle',
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+    },
   }) as unknown as FastifyInstance;
+  app.server.maxConnections = limits.maxConnections;
+  // once closing, every answer ends its connection: a kept-alive socket would hold the drain until its timeout
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
 
   // Every body is JSON to the config handler whatever its Content-Type: read it as bytes and decode there.
   app.removeAllContentTypeParsers();
@@ -95,13 +159,15 @@ export function buildHttpApp(opts: HttpAppOptions): FastifyInstance {
   const info = infoBody(opts);
   app.get('/info', (_request, reply) => reply.header('content-type', 'application/json').send(info));
   app.get('/healthz', (_request, reply) => reply.header('content-type', TEXT_PLAIN).send('ok\n'));
+  // 200/503 as before; the body says why (PROTOCOL-free, for operators): a state may be verified while every
+  // product fetch fails, which only the details show
   app.get('/readyz', (_request, reply) => {
     const ready = opts.service.isReady();
     const details = opts.service.readyDetails?.() ?? [];
     return reply
       .code(ready ? 200 : 503)
-      .header('content-type', TEXT_PLAIN)
-      .send([ready ? 'ready' : 'not ready', ...details].join('\n') + '\n');
+      .header('content-type', 'application/json')
+      .send(readinessDetails(ready, opts.service.status(), details));
   });
   app.get('/status', (_request, reply) => reply.send(opts.service.status()));
   const metrics = opts.metrics;

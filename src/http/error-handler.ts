@@ -1,8 +1,9 @@
 // The one place where errors become HTTP statuses (STYLE.md rule 4). Bodies follow the trace-agent handler
 // (PROTOCOL.md §3.2): Go's http.Error, i.e. text + "\n", `text/plain; charset=utf-8` and nosniff; service errors
 // read like the gRPC error the trace-agent would have received from the core agent.
+import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ServiceError, type ServiceErrorCode } from '../service/error.js';
+import { isInternalFailure, ServiceError, type ServiceErrorCode } from '../service/error.js';
 import { HttpBodyError, JsonDecodeError, type HttpBodyErrorCode, type JsonDecodeErrorCode } from './error.js';
 
 export const TEXT_PLAIN = 'text/plain; charset=utf-8';
@@ -79,8 +80,10 @@ function fromFastify(e: FastifyError): HttpBodyError | undefined {
   return undefined;
 }
 
+const INTERNAL_BODY = 'internal server error\n';
+
 export function toHttpFailure(e: unknown): HttpFailure {
-  if (e instanceof ServiceError) {
+  if (e instanceof ServiceError && !isInternalFailure(e)) {
     const { status, grpcName } = httpStatusForServiceError(e.code);
     return { status, code: e.code, body: `rpc error: code = ${grpcName} desc = ${e.message}\n` };
   }
@@ -90,7 +93,7 @@ export function toHttpFailure(e: unknown): HttpFailure {
   if (bodyError !== undefined)
     return { status: httpStatusForBodyError(bodyError.code), code: bodyError.code, body: `${bodyError.message}\n` };
   // a bug, not a protocol outcome: the message stays in the log
-  return { status: 500, code: 'INTERNAL', body: 'internal server error\n' };
+  return { status: 500, code: 'INTERNAL', body: INTERNAL_BODY };
 }
 
 export function sendHttpError(reply: FastifyReply, failure: HttpFailure): FastifyReply {
@@ -103,8 +106,13 @@ export function sendHttpError(reply: FastifyReply, failure: HttpFailure): Fastif
 
 /** Installed with app.setErrorHandler. */
 export function httpErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const failure = toHttpFailure(error);
-  if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+  let failure = toHttpFailure(error);
+  if (failure.code === 'INTERNAL') {
+    // the ID ties the client's answer to the log line holding the stack
+    const errorId = randomBytes(8).toString('hex');
+    request.log.error({ err: error, errorId }, 'request failed');
+    failure = { ...failure, body: `internal server error (id ${errorId})\n` };
+  }
   // the client may still be sending: do not reuse the connection
   if (failure.code === 'BODY_TOO_LARGE' || failure.code === 'BODY_UNREADABLE') reply.header('connection', 'close');
   return sendHttpError(reply, failure);

@@ -1,5 +1,7 @@
-// Error backoff of the reference poll loop (PROTOCOL.md §4.6): b = 30 s·2^n for n ≥ 1, capped at `maxMs`, otherwise a
-// uniform value in [b/2, b]. A failure adds 1 to n (capped at floor(log2(max/30 s))+1), a success subtracts 2.
+// Error backoff of the reference poll loop (PROTOCOL.md §4.6): b = 30 s·2^n for n ≥ 1, a uniform value in [b/2, b].
+// A failure adds 1 to n (capped at floor(log2(max/30 s))+1), a success subtracts 2. Deviation: at the cap the
+// reference waits exactly `maxMs`, so agents that failed together retry in lock-step; here b is clamped to `maxMs`
+// and jittered like every other step, in [maxMs/2, maxMs].
 export const BACKOFF_BASE_MS = 30_000;
 
 export class ExponentialBackoff {
@@ -28,8 +30,7 @@ export class ExponentialBackoff {
   /** The delay added to the base interval. */
   delayMs(): number {
     if (this.#errors === 0) return 0;
-    const b = BACKOFF_BASE_MS * 2 ** this.#errors;
-    if (b > this.maxMs) return this.maxMs;
+    const b = Math.min(this.maxMs, BACKOFF_BASE_MS * 2 ** this.#errors);
     return b / 2 + this.random() * (b / 2);
   }
 }

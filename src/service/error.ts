@@ -1,5 +1,6 @@
 // Errors of the RC service. Each carries a gRPC-style code; transports map codes in exactly one place each
 // (src/http/error-handler.ts, src/grpc/status.ts).
+import { UptaneError } from '../uptane/index.js';
 
 export type ServiceErrorCode =
   /** request validation (PROTOCOL.md §4.1) */
@@ -36,4 +37,15 @@ export class ServiceError extends Error {
 
 export function invalidArgument(message: string): ServiceError {
   return new ServiceError('INVALID_ARGUMENT', message);
+}
+
+/**
+ * True for a failure whose message must not reach a client: anything that is not a ServiceError, or an UNKNOWN
+ * wrapping an unexpected exception (a bug, a store or system error) rather than a verification outcome. Transports
+ * answer these with a generic message and an ID, and log them with their stack.
+ */
+export function isInternalFailure(e: unknown): boolean {
+  if (!(e instanceof ServiceError)) return true;
+  if (e.code !== 'UNKNOWN' || e.cause === undefined) return false;
+  return !(e.cause instanceof UptaneError || e.cause instanceof ServiceError);
 }

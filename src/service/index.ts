@@ -1,6 +1,12 @@
 export { RemoteConfigService, STANDARD_BLOCK_TTL_MS, type RemoteConfigServiceOptions } from './rc-service.js';
 export { StateStore, type StoreIdentity, type StoreOpenResult } from './state-store.js';
-export { ServiceError, SERVICE_ERROR_CODES, invalidArgument, type ServiceErrorCode } from './error.js';
+export {
+  ServiceError,
+  SERVICE_ERROR_CODES,
+  invalidArgument,
+  isInternalFailure,
+  type ServiceErrorCode,
+} from './error.js';
 export { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 export { systemClock, sleep, type Clock } from './clock.js';
 export { silentLogger, type Logger } from './logger.js';

@@ -3,7 +3,7 @@
 // cannot be read, is recreated (as the reference agent recreates remote-config.db).
 import { createHash, randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
@@ -43,7 +43,7 @@ export class StateStore {
   ) {}
 
   static async open(dataDir: string, identity: StoreIdentity): Promise<StoreOpenResult> {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, 'remote-config.db');
     const wanted: StoredIdentity = {
       format: FORMAT,
@@ -75,6 +75,8 @@ export class StateStore {
       db = open({ path, noSubdir: true });
     }
     if (!db) throw new Error('unreachable: lmdb store not opened');
+    // verified configs and the org UUID: owner only, whatever the umask (lmdb creates files 0644 under umask 022)
+    for (const file of [path, `${path}-lock`]) if (existsSync(file)) chmodSync(file, 0o600);
     const store = new StateStore(db, path);
     db.putSync(K_IDENTITY, wanted);
     if (identity.agentUuid !== undefined) db.putSync(K_AGENT_UUID, identity.agentUuid);

@@ -5,6 +5,7 @@ import type { IClientGetConfigsRequest, IClient } from '../proto/index.js';
 import { invalidArgument } from './error.js';
 
 const REQ = 'is a required field for client config update requests';
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 /** Products are forwarded upstream for every active client: an absurd list is refused, not amplified. */
 export const MAX_CLIENT_PRODUCTS = 64;
 export const MAX_PRODUCT_NAME_LENGTH = 128;
@@ -73,6 +74,8 @@ export function validateRequest(request: IClientGetConfigsRequest): IClient {
     file.hashes.forEach((hash, j) => {
       if (!hash.algorithm) throw invalidArgument(`cached_target_files[${i}].hashes[${j}].algorithm ${REQ}`);
       if (!hash.hash) throw invalidArgument(`cached_target_files[${i}].hashes[${j}].hash ${REQ}`);
+      // Deviation: the reference fails later with Unknown `encoding/hex: …`, naming no field.
+      if (!HEX.test(hash.hash)) throw invalidArgument(`cached_target_files[${i}].hashes[${j}].hash is not hex-encoded`);
     });
   });
   return client;

@@ -216,6 +216,8 @@ void t.test('faults on every endpoint map to the client errors', async (t) => {
     ['hang', 'TIMEOUT'],
     ['reset', 'NETWORK'],
     ['garbage', 'BAD_RESPONSE'],
+    // headers at once, then a byte a second: the fetch timeout covers the body too
+    ['drip', 'TIMEOUT'],
   ];
   const calls: Array<() => Promise<unknown>> = [
     () => c.fetchLatestConfigs(firstRequest()),
@@ -302,4 +304,29 @@ void t.test('bad options are refused', async (t) => {
     code: 'INVALID_CONFIG',
     message: /unreadable/,
   });
+});
+
+void t.test('a restarted simulator never serves director versions below the ones it served', async (t) => {
+  const configsDir = makeConfigDir(t);
+  const stateDir = tempDir(t);
+  const nowMs = Date.UTC(2026, 10, 30, 6, 0, 0);
+  const versionsOf = (res: ILatestConfigsResponse | undefined): { targets: number; timestamp: number } => ({
+    targets: signedOf(res?.directorMetas?.targets?.raw).version as number,
+    timestamp: signedOf(res?.directorMetas?.timestamp?.raw).version as number,
+  });
+  const first = await startBackendSimulator({ configsDir, stateDir, pollIntervalMs: 0, now: () => nowMs });
+  // product sets never asked before, in the same second: each is signed with versions one above the last
+  await postLatest(first.url, firstRequest(['APM_TRACING']));
+  await postLatest(first.url, firstRequest(['APM_TRACING', 'FFE_FLAGS']));
+  const served = versionsOf((await postLatest(first.url, firstRequest(['FFE_FLAGS']))).response);
+  await first.close();
+  // restarted at the same wall-clock second: epoch-second versions alone would not move past what was served
+  const second = await startSim(t, { configsDir, stateDir, now: () => nowMs });
+  const again = versionsOf((await postLatest(second.url, firstRequest(['FFE_FLAGS']))).response);
+  t.ok(again.targets >= served.targets, `targets ${again.targets} >= ${served.targets}`);
+  t.ok(again.timestamp >= served.timestamp, `timestamp ${again.timestamp} >= ${served.timestamp}`);
+  // and a rollback attack after the restart still serves older versions than the honest ones
+  second.setAttack('rollback');
+  const rolled = versionsOf((await postLatest(second.url, firstRequest(['FFE_FLAGS']))).response);
+  t.ok(rolled.targets < again.targets || rolled.timestamp < again.timestamp, 'rollback after a restart is a rollback');
 });

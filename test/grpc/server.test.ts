@@ -15,7 +15,7 @@ import {
   type GrpcServerHandle,
   type IpcCredentials,
 } from '../../src/grpc/index.js';
-import { SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from '../../src/service/index.js';
+import { SERVICE_ERROR_CODES, ServiceError, validateRequest, type ServiceErrorCode } from '../../src/service/index.js';
 import type { IClientGetConfigsRequest } from '../../src/proto/index.js';
 import { aborted, FakeService } from '../helpers/fake-service.js';
 
@@ -46,7 +46,12 @@ interface Harness {
   done: GrpcRequestDoneInfo[];
 }
 
-async function harness(t: TestLike, enabled = true): Promise<Harness> {
+interface LoggedError {
+  obj: { err?: unknown; errorId?: string };
+  msg: string;
+}
+
+async function harness(t: TestLike, enabled = true, logged: LoggedError[] = []): Promise<Harness> {
   const service = new FakeService();
   const dataDir = t.testdir();
   const done: GrpcRequestDoneInfo[] = [];
@@ -57,6 +62,7 @@ async function harness(t: TestLike, enabled = true): Promise<Harness> {
     port: 0,
     enabled,
     onRequestDone: (info) => done.push(info),
+    log: { error: (obj, msg) => logged.push({ obj, msg }), warn: () => undefined },
   });
   t.teardown(() => server.stop(0));
   const creds = await loadOrCreateCredentials(dataDir);
@@ -173,11 +179,81 @@ t.test('each ServiceError code becomes its gRPC status', async (t) => {
   h.service.clientGetConfigsImpl = async () => {
     throw new TypeError('secret detail');
   };
-  await t.rejects(c.clientGetConfigs(REQUEST), { code: status.UNKNOWN, details: 'internal error' });
+  await t.rejects(c.clientGetConfigs(REQUEST), {
+    code: status.UNKNOWN,
+    details: /^internal error \(id [0-9a-f]{16}\)$/,
+  });
   t.same(
     h.done.map((d) => d.code),
     [...SERVICE_ERROR_CODES, 'INTERNAL'],
   );
+});
+
+t.test(
+  'an unexpected error reaches the client as a generic message whose ID is in the log with the stack',
+  async (t) => {
+    const logged: LoggedError[] = [];
+    const h = await harness(t, true, logged);
+    const c = client(t, h.server.address, h.creds);
+    // what the service does to a store failure: UNKNOWN wrapping the raw error
+    const secret = new Error("EACCES: permission denied, open '/opt/datadog/run/remote-config.db'");
+    h.service.clientGetConfigsImpl = async () => {
+      throw new ServiceError('UNKNOWN', secret.message, { cause: secret });
+    };
+    const err = (await c.clientGetConfigs(REQUEST).catch((e: unknown) => e)) as GrpcCallError;
+    t.equal(err.code, status.UNKNOWN);
+    t.notMatch(err.details, /EACCES|remote-config/);
+    const id = /^internal error \(id ([0-9a-f]{16})\)$/.exec(err.details)?.[1];
+    t.ok(id, err.details);
+    t.equal(logged.length, 1);
+    t.equal(logged[0]!.obj.errorId, id);
+    t.match(String((logged[0]!.obj.err as Error).stack), /EACCES/);
+    t.same(
+      h.done.map((d) => d.code),
+      ['INTERNAL'],
+    );
+  },
+);
+
+t.test('omitted uint64 fields decode as absent, so validation rejects them as over HTTP', async (t) => {
+  const h = await harness(t);
+  // the real validation in front of an otherwise fake service
+  h.service.clientGetConfigsImpl = async (request) => {
+    validateRequest(request);
+    return {};
+  };
+  const c = client(t, h.server.address, h.creds);
+  // proto3 does not send 0: on the wire the field is absent
+  const noRoot = { ...REQUEST, client: { ...REQUEST.client, state: { targetsVersion: 0 } } };
+  await t.rejects(c.clientGetConfigs(noRoot), {
+    code: status.INVALID_ARGUMENT,
+    details: /client\.state\.root_version must be >= 1/,
+  });
+  const zeroRoot = { ...REQUEST, client: { ...REQUEST.client, state: { rootVersion: 0 } } };
+  await t.rejects(c.clientGetConfigs(zeroRoot), { code: status.INVALID_ARGUMENT, details: /root_version/ });
+  const noLength = {
+    ...REQUEST,
+    cachedTargetFiles: [{ path: 'datadog/2/FFE_FLAGS/a/config', hashes: [{ algorithm: 'sha256', hash: 'ab' }] }],
+  };
+  await t.rejects(c.clientGetConfigs(noLength), {
+    code: status.INVALID_ARGUMENT,
+    details: 'cached_target_files[0].length must be >= 1 (no empty file allowed)',
+  });
+  const badHash = {
+    ...REQUEST,
+    cachedTargetFiles: [
+      { path: 'datadog/2/FFE_FLAGS/a/config', length: 3, hashes: [{ algorithm: 'sha256', hash: 'zz' }] },
+    ],
+  };
+  await t.rejects(c.clientGetConfigs(badHash), {
+    code: status.INVALID_ARGUMENT,
+    details: 'cached_target_files[0].hashes[0].hash is not hex-encoded',
+  });
+  // present values still arrive as numbers
+  await c.clientGetConfigs(REQUEST);
+  const last = h.service.calls.at(-1)!.request;
+  t.equal(last.client!.state!.rootVersion, 1);
+  t.equal(last.cachedTargetFiles![0]!.length, 3);
 });
 
 t.test('GetConfigState and ResetConfigState', async (t) => {

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -178,8 +180,13 @@ t.test('service errors: 404 for Unimplemented/NotFound, 500 for the rest, valida
     ],
     [new ServiceError('UNAVAILABLE', 'stopping'), 500, 'rpc error: code = Unavailable desc = stopping\n'],
     [new ServiceError('CANCELLED', 'context canceled'), 500, 'rpc error: code = Canceled desc = context canceled\n'],
-    // a bug is not described to the client
-    [new TypeError('x is undefined'), 500, 'internal server error\n'],
+    // a bug is not described to the client, nor one the service wrapped as UNKNOWN (a store or system error)
+    [new TypeError('x is undefined'), 500, 'internal server error (id <id>)\n'],
+    [
+      new ServiceError('UNKNOWN', 'EACCES: /var/run/secret', { cause: new Error('EACCES: /var/run/secret') }),
+      500,
+      'internal server error (id <id>)\n',
+    ],
   ];
   for (const [error, status, body] of cases) {
     service.clientGetConfigsImpl = async () => {
@@ -187,7 +194,7 @@ t.test('service errors: 404 for Unimplemented/NotFound, 500 for the rest, valida
     };
     const res = await a.inject({ method: 'POST', url: '/v0.7/config', payload: '{}' });
     t.equal(res.statusCode, status, error.message);
-    t.equal(res.body, body);
+    t.equal(res.body.replace(/\(id [0-9a-f]{16}\)/, '(id <id>)'), body);
     t.equal(res.headers['content-type'], TEXT);
     t.equal(res.headers['x-content-type-options'], 'nosniff');
   }
@@ -314,9 +321,21 @@ t.test('/healthz, /readyz, /status', async (t) => {
   const a = app(service);
   t.teardown(() => a.close());
   t.equal((await a.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
-  t.equal((await a.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
+  const notReady = await a.inject({ method: 'GET', url: '/readyz' });
+  t.equal(notReady.statusCode, 503);
+  t.equal(notReady.json<{ ready: boolean }>().ready, false);
   service.ready = true;
-  t.equal((await a.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+  const ready = await a.inject({ method: 'GET', url: '/readyz' });
+  t.equal(ready.statusCode, 200);
+  t.same(ready.json(), {
+    ready: true,
+    last_update: null,
+    last_error: null,
+    director_targets_version: 1795344487,
+    configs: 1,
+    products_requested: [],
+    products_with_configs: [],
+  });
   const status = await a.inject({ method: 'GET', url: '/status' });
   t.equal(status.statusCode, 200);
   t.same(status.json(), service.status());
@@ -475,4 +494,27 @@ t.test('requestCacheEntries 0 turns the cache off', async (t) => {
   for (let i = 0; i < 2; i++) await a.inject({ method: 'POST', url: '/v0.7/config', payload: LITERAL_REQUEST });
   t.not(service.calls[0]!.request, service.calls[1]!.request);
   t.notOk(Object.isFrozen(service.calls[0]!.request));
+});
+
+t.test('an internal error is logged with its stack under the ID the client got', async (t) => {
+  const service = new FakeService(async () => {
+    throw new Error('EACCES: /secret/path');
+  });
+  let logged = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logged += chunk.toString();
+      done();
+    },
+  });
+  const a = app(service, { logger: pino({ level: 'error' }, sink) });
+  t.teardown(() => a.close());
+  const res = await a.inject({ method: 'POST', url: '/v0.7/config', payload: '{}' });
+  t.equal(res.statusCode, 500);
+  t.notMatch(res.body, /EACCES|secret/);
+  const id = /\(id ([0-9a-f]{16})\)/.exec(res.body)?.[1];
+  t.ok(id);
+  const line = JSON.parse(logged.trim()) as { errorId: string; err: { stack: string } };
+  t.equal(line.errorId, id);
+  t.match(line.err.stack, /EACCES: \/secret\/path\n\s+at /);
 });

@@ -49,7 +49,8 @@ t.test('backoff follows the reference formula', (t) => {
     [60_000, 120_000],
     [120_000, 240_000],
   ]);
-  t.same(ranges[3], [300_000, 300_000], 'capped at max');
+  t.same(ranges[3], [150_000, 300_000], 'capped at max and still jittered: no lock-step retries at the cap');
+  t.same(ranges[4], [150_000, 300_000]);
   t.equal(low.errorCount, 4, 'n capped at floor(log2(max/30 s)) + 1');
   low.onSuccess();
   t.equal(low.errorCount, 2, 'a success subtracts 2');

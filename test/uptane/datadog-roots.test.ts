@@ -4,9 +4,13 @@ import { verify as cryptoVerify, createPublicKey } from 'node:crypto';
 import t from 'tap';
 import { canonicalBytes, createTrustedState, keyId, verifyUpdate, type TufPublicKey } from '../../src/uptane/index.js';
 import { keyPairFromSeed } from '../../src/backend/signer/index.js';
+import { embeddedRootsForSite } from '../../src/config/index.js';
 
-// CI puts shared/ beside the clone: <repo>/../shared/datadog-roots, resolved from this file.
-const ROOTS_DIR = new URL('../../../shared/datadog-roots/', import.meta.url);
+const SITE_NAMES = { prod: 'datadoghq.com', staging: 'datad0g.com', gov: 'ddog-gov.com' } as const;
+
+// A copy of the published roots kept with the tests (a clone needs nothing beside it); the embedded ones are
+// checked against it byte for byte.
+const ROOTS_DIR = new URL('../fixtures/datadog-roots/', import.meta.url);
 const load = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, ROOTS_DIR)));
 
 const SITES = [
@@ -16,6 +20,13 @@ const SITES = [
 ] as const;
 
 for (const { site, keytype, expired } of SITES) {
+  t.test(`${site}: the embedded roots are the published ones`, (t) => {
+    const embedded = embeddedRootsForSite(SITE_NAMES[site]);
+    t.ok(Buffer.from(embedded.config).equals(Buffer.from(load(`${site}.config.json`))), 'config root');
+    t.ok(Buffer.from(embedded.director).equals(Buffer.from(load(`${site}.director.json`))), 'director root');
+    t.end();
+  });
+
   t.test(`${site} roots load, self-verify (2 of 2) and carry computed key ids`, (t) => {
     const roots = { config: load(`${site}.config.json`), director: load(`${site}.director.json`) };
     const state = createTrustedState(roots);

@@ -284,6 +284,11 @@ export class RepositorySigner {
     return [...this.repos[repo].roots];
   }
 
+  /** The highest versions issued so far: a change means the persisted state is behind what was served. */
+  issuedVersionsKey(): string {
+    return `${this.configSnapshotVersion}/${this.directorMetaVersion}/${this.directorTargetsVersion}`;
+  }
+
   versions(): SignerVersions {
     const full = this.current === undefined ? undefined : this.view(this.current, [...this.products].sort());
     return {
