@@ -335,6 +335,7 @@ t.test('/healthz, /readyz, /status', async (t) => {
     configs: 1,
     products_requested: [],
     products_with_configs: [],
+    products_fetched: ['APM_TRACING'],
   });
   const status = await a.inject({ method: 'GET', url: '/status' });
   t.equal(status.statusCode, 200);
