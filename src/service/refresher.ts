@@ -83,6 +83,8 @@ export class Refresher {
   #snapshot: Snapshot;
   #freshness: Freshness = { asOfMs: -Infinity, products: EMPTY };
   readonly #products = new Set<string>();
+  /** Products of the stored state: asked for again from the first refresh, so a restart drops no config. */
+  #storedProducts: readonly string[] = [];
   #firstRefresh = true;
   #updatedSinceStart = false;
   #lastError: string | undefined;
@@ -104,6 +106,7 @@ export class Refresher {
     const initial = this.#loadInitialState();
     this.#state = initial.state;
     this.#snapshot = buildSnapshot(initial.state, initial.hasData, o.clock.now());
+    if (initial.hasData) this.#storedProducts = o.store.loadProducts();
   }
 
   /** The published snapshot: read it once per reply. */
@@ -220,7 +223,9 @@ export class Refresher {
       verifyOrg(next, { storedOrgUuid, ...(this.o.orgId === undefined ? {} : { orgId: this.o.orgId }) });
       if (generation !== this.#generation) return (result = 'stale'); // a reset happened meanwhile
       if (next !== this.#state) {
-        await this.o.store.saveState(exportState(next), { configRootVersion: configRoot, uuid: storedOrgUuid });
+        await this.o.store.saveState(exportState(next), { configRootVersion: configRoot, uuid: storedOrgUuid }, [
+          ...products,
+        ]);
       }
       const prepared =
         next !== this.#state || !this.#updatedSinceStart ? buildSnapshot(next, true, this.o.clock.now()) : undefined;
@@ -279,6 +284,7 @@ export class Refresher {
       this.#state = createTrustedState(this.o.pinnedRoots);
       this.#firstRefresh = true;
       this.#updatedSinceStart = false;
+      this.#storedProducts = [];
       this.#snapshot = buildSnapshot(this.#state, false, this.o.clock.now());
       this.#freshness = { asOfMs: -Infinity, products: EMPTY };
     } finally {
@@ -321,6 +327,7 @@ export class Refresher {
     const active = this.o.tracker.activeClients(now);
     const newProducts = new Set<string>();
     for (const p of this.o.prefetchProducts) if (!this.#products.has(p)) newProducts.add(p);
+    for (const p of this.#storedProducts) if (!this.#products.has(p)) newProducts.add(p);
     for (const c of active) for (const p of c.products ?? []) if (!this.#products.has(p)) newProducts.add(p);
     // Least recently seen first: over the bound, the most recent clients are the ones sent.
     const activeClients = active.length > this.o.maxUpstreamClients ? active.slice(-this.o.maxUpstreamClients) : active;

@@ -27,6 +27,8 @@ interface StoredIdentity {
 const FORMAT = 1;
 const K_IDENTITY = 'identity';
 const K_STATE = 'state';
+/** The products the agent asked the backend for: asked again from the first refresh after a restart. */
+const K_PRODUCTS = 'products';
 const K_AGENT_UUID = 'agent_uuid';
 const orgKey = (configRootVersion: number): string => `org:${configRootVersion}-uuid`;
 
@@ -89,6 +91,12 @@ export class StateStore {
     return text === undefined ? undefined : (JSON.parse(text) as PersistedState);
   }
 
+  /** The products fetched when the state was last saved (empty if none were). */
+  loadProducts(): string[] {
+    const value = this.db.get(K_PRODUCTS) as unknown;
+    return Array.isArray(value) ? value.filter((p): p is string => typeof p === 'string') : [];
+  }
+
   orgUuid(configRootVersion: number): string | undefined {
     return this.db.get(orgKey(configRootVersion)) as string | undefined;
   }
@@ -97,12 +105,17 @@ export class StateStore {
     return String(this.db.get(K_AGENT_UUID));
   }
 
-  /** Persists a verified state (and the org UUID of its config root) in one transaction. */
-  async saveState(state: PersistedState, org?: { configRootVersion: number; uuid: string }): Promise<void> {
+  /** Persists a verified state (with the org UUID of its config root and the products it was fetched for). */
+  async saveState(
+    state: PersistedState,
+    org?: { configRootVersion: number; uuid: string },
+    products?: readonly string[],
+  ): Promise<void> {
     const text = JSON.stringify(state);
     await this.db.transaction(() => {
       void this.db.put(K_STATE, text);
       if (org) void this.db.put(orgKey(org.configRootVersion), org.uuid);
+      if (products) void this.db.put(K_PRODUCTS, [...products].sort());
     });
   }
 

@@ -241,3 +241,19 @@ t.test('org status: read at start and every refresh interval; an error keeps the
   t.equal(h.backend.orgStatusCalls, 3);
   t.same(h.service.status().orgStatus, { enabled: true, authorized: false }, 'an error keeps the last status');
 });
+
+t.test('after a restart the first refresh asks again for the products fetched before: no config dropped', async (t) => {
+  const clock = new FakeClock();
+  const backend = new SignedTestBackend(clock, [FFE_FILE, APM_FILE], { latencyMs: 10 });
+  const first = await createHarness(t, { clock, backend, files: [] });
+  await call(first, tracerRequest({ products: ['APM_TRACING', 'FFE_FLAGS'] }));
+  await first.clock.advance(2000);
+  const dataDir = first.dataDir;
+  await first.service.stop();
+  await first.store.close();
+  const calls = backend.requests.length;
+  const second = await createHarness(t, { clock, backend, files: [], dataDir });
+  t.same(backend.requests[calls]!.newProducts, ['APM_TRACING', 'FFE_FLAGS'], 'the stored products are asked for');
+  const reply = await call(second, tracerRequest({ products: ['APM_TRACING', 'FFE_FLAGS'] }), 20);
+  t.same(paths(reply), [APM_FILE.path, FFE_FILE.path], 'a tracer right after the restart keeps all its configs');
+});
