@@ -384,6 +384,29 @@ t.test('a client that does not trust the certificate cannot connect', async (t) 
   t.equal(h.service.calls.length, 0);
 });
 
+t.test('a plaintext client against the TLS port gets nothing, even with the right token', async (t) => {
+  const h = await harness(t);
+  const Ctor = makeGenericClientConstructor(AGENT_SECURE_DEFINITION, 'AgentSecure');
+  const plain = new Ctor(h.server.address, grpcCredentials.createInsecure());
+  t.teardown(() => plain.close());
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${h.creds.token}`);
+  const error = await new Promise<GrpcCallError | null>((resolve) => {
+    (
+      plain as unknown as Record<
+        string,
+        (r: unknown, m: Metadata, o: { deadline: number }, cb: (e: GrpcCallError | null) => void) => void
+      >
+    ).ClientGetConfigs!(REQUEST, md, { deadline: Date.now() + 5000 }, (e) => resolve(e));
+  });
+  t.ok(error, 'the call fails');
+  t.ok(
+    error?.code === status.UNAVAILABLE || error?.code === status.DEADLINE_EXCEEDED,
+    `no TLS handshake, no answer (${error?.code})`,
+  );
+  t.equal(h.service.calls.length, 0, 'the service never saw it');
+});
+
 t.test('stop() refuses new calls and is idempotent', async (t) => {
   const h = await harness(t);
   const c = client(t, h.server.address, h.creds);
