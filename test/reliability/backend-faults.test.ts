@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
 import { ATTACK_MODES, FAULT_MODES, type AttackMode, type FaultMode } from '../../src/backend/index.js';
+import { encodeRemoteConfigKey } from '../../src/config/index.js';
 import type { StatusReport } from '../../src/service/index.js';
 import { waitUntil } from '../helpers/agent-process.js';
 import {
@@ -145,10 +146,12 @@ t.test('backend faults: 0 non-2xx, configs kept byte for byte, the poll loop rec
 });
 
 t.test('attacks: rejected, visible in status and metrics; the last verified state keeps serving', async (t) => {
-  const h = await startAgentWithBackend(t, { env: AGENT_ENV });
+  // An RC key for the simulator's org turns on the org-ID check, the only one that catches org-id-mismatch.
+  const rcKey = encodeRemoteConfigKey({ appKey: 'app-key', orgId: 2, datacenter: 'us1' });
+  const h = await startAgentWithBackend(t, { env: { ...AGENT_ENV, DD_REMOTE_CONFIGURATION_KEY: rcKey } });
   await waitReady(h.agent.httpUrl);
   // npm test: one attack per verification stage (files, versions, signatures, org); scripts/chaos.ts: all
-  const chosen = process.env.RC_ATTACKS ?? 'tampered-file,rollback,wrong-key,org-uuid-mismatch';
+  const chosen = process.env.RC_ATTACKS ?? 'tampered-file,rollback,wrong-key,org-uuid-mismatch,org-id-mismatch';
   const only = chosen === 'all' ? undefined : chosen.split(',');
   const attacks = ATTACK_MODES.filter(
     (m): m is Exclude<AttackMode, 'none'> => m !== 'none' && (only === undefined || only.includes(m)),
