@@ -10,6 +10,9 @@ import {
   runHerd,
   POPULATIONS,
   TIMINGS,
+  FLEETS,
+  MAX_REPLICAS,
+  type Fleet,
   type HerdScenarioSpec,
   type Population,
   type Timing,
@@ -87,6 +90,9 @@ interface HerdCliOptions {
   pin: boolean;
   progress: boolean;
   agentEnv?: Record<string, string>;
+  replicas: number;
+  independent: boolean;
+  compareIndependent: boolean;
   repoRoot: string;
 }
 
@@ -156,8 +162,24 @@ program
   .option('--no-pin', 'do not pin agent and load to separate cores')
   .option('--no-progress', 'no progress bar')
   .option('--agent-env <KEY=VALUE>', 'extra agent setting (repeatable)', keyValue)
+  .option(
+    '--replicas <n>',
+    'agent replicas sharing one Redis (spawned) and one backend; the herd is spread round-robin over them',
+    integer(1, MAX_REPLICAS),
+    1,
+  )
+  .option('--independent', 'with --replicas N: the same replicas without Redis (each polls the backend itself)', false)
+  .option('--compare-independent', 'with --replicas N: run every scenario on the Redis fleet and independently', false)
   .addOption(new Option('--repo-root <dir>', 'checkout whose bin/rc-agent runs').default(REPO_ROOT).hideHelp())
   .action(async (o: HerdCliOptions) => {
+    if (o.replicas < 2 && (o.independent || o.compareIndependent)) {
+      throw new BenchError('INVALID_OPTION', '--independent and --compare-independent need --replicas N with N ≥ 2');
+    }
+    if (o.independent && o.compareIndependent) {
+      throw new BenchError('INVALID_OPTION', '--independent and --compare-independent exclude each other');
+    }
+    const fleets: ReadonlyArray<Fleet | undefined> =
+      o.replicas < 2 ? [undefined] : o.independent ? ['independent'] : o.compareIndependent ? [...FLEETS] : ['redis'];
     // Real dd-trace-js processes are unchanged tracers; the `changed` timing needs an observable document hash.
     const populations = o.real !== undefined ? ['unchanged' as const] : o.populations;
     const timings =
@@ -165,7 +187,9 @@ program
     const specs: HerdScenarioSpec[] = [];
     for (const timing of timings) {
       for (const population of populations) {
-        for (const policy of o.policies) specs.push({ policy, population, timing });
+        for (const fleet of fleets) {
+          for (const policy of o.policies) specs.push({ policy, population, timing, ...(fleet ? { fleet } : {}) });
+        }
       }
     }
     const out = await runHerd({
@@ -188,6 +212,7 @@ program
       ...(o.real === undefined ? {} : { real: { launchPerS: o.launchPerS } }),
       progress: o.progress && process.stderr.isTTY === true,
       ...(o.agentEnv === undefined ? {} : { agentEnv: o.agentEnv }),
+      ...(o.replicas > 1 ? { replicas: o.replicas } : {}),
     });
     process.stdout.write(`${herdSummaryText(out.results)}\nresults: ${out.resultsPath}\nreport: ${out.reportPath}\n`);
   });

@@ -8,6 +8,8 @@ export type BenchErrorCode =
   | 'AGENT_NOT_READY'
   /** the backend simulator failed to start */
   | 'BACKEND_START'
+  /** the Redis a replica fleet shares (`bench herd --replicas N`) did not start */
+  | 'REDIS_START'
   /** a load-generator worker or child failed */
   | 'LOAD_GENERATOR'
   /** `/metrics` could not be read or parsed */
@@ -20,6 +22,7 @@ export const BENCH_ERROR_CODES: readonly BenchErrorCode[] = [
   'AGENT_START',
   'AGENT_NOT_READY',
   'BACKEND_START',
+  'REDIS_START',
   'LOAD_GENERATOR',
   'METRICS',
   'REPORT',

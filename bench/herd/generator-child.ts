@@ -54,8 +54,9 @@ const send = (message: GeneratorChildMessage): void => {
 let data: GeneratorData;
 let tracers: Tracer[] = [];
 let host = '127.0.0.1';
-let port = 0;
-let requestHead = '';
+let ports: readonly number[] = [];
+/** Per port: the request head up to the body length. */
+let requestHeads: readonly string[] = [];
 let timeline: FfeTimeline = [];
 let stopping = false;
 let started = false;
@@ -108,9 +109,12 @@ function init(d: GeneratorData): void {
 function start(message: Extract<GeneratorParentMessage, { type: 'start' }>): void {
   started = true;
   host = message.host;
-  port = message.port;
+  ports = message.ports;
   timeline = message.timeline;
-  requestHead = `POST /v0.7/config HTTP/1.1\r\nHost: ${host}:${port}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: `;
+  requestHeads = ports.map(
+    (port) =>
+      `POST /v0.7/config HTTP/1.1\r\nHost: ${host}:${port}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: `,
+  );
   loopDelay.enable();
   cpu.startUsage = cpu.lastUsage = process.cpuUsage();
   cpu.startMs = cpu.lastMs = now();
@@ -145,7 +149,7 @@ function poll(lane: LaneRun): void {
   if (stopping) return;
   let socket = lane.socket;
   if (socket === undefined || socket.destroyed) {
-    socket = connect({ host, port });
+    socket = connect({ host, port: ports[lane.tracer.index % ports.length]! });
     socket.setNoDelay(true);
     const s = socket;
     s.on('data', (chunk: Buffer) => onData(lane, s, chunk));
@@ -160,7 +164,9 @@ function poll(lane: LaneRun): void {
   counts.sent++;
   lane.sentMs = now();
   lane.timeout = setTimeout(() => onTimeout(lane), data.requestTimeoutMs);
-  socket.write(`${requestHead}${lane.state.template.byteLength(lane.ids)}\r\n\r\n${body}`);
+  socket.write(
+    `${requestHeads[lane.tracer.index % ports.length]!}${lane.state.template.byteLength(lane.ids)}\r\n\r\n${body}`,
+  );
 }
 
 function onData(lane: LaneRun, socket: Socket, chunk: Buffer): void {

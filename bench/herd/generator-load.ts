@@ -31,8 +31,8 @@ export interface GeneratorOptions {
 }
 
 export interface PreparedGenerators {
-  /** Boots the herd now (plus a few ms for the signal to reach every child). */
-  start(host: string, port: number, timeline: FfeTimeline): HerdLoad;
+  /** Boots the herd now (plus a few ms for the signal to reach every child); tracer i polls ports[i % ports.length]. */
+  start(host: string, ports: readonly number[], timeline: FfeTimeline): HerdLoad;
   /** Kills the children if the herd never started or failed. */
   close(): Promise<void>;
 }
@@ -135,9 +135,9 @@ export async function prepareGenerators(opts: GeneratorOptions): Promise<Prepare
 
   return {
     close,
-    start(host, port, timeline) {
+    start(host, ports, timeline) {
       const startAtMs = Date.now() + START_LEAD_MS;
-      for (const s of states) s.child.send({ type: 'start', host, port, startAtMs, timeline });
+      for (const s of states) s.child.send({ type: 'start', host, ports, startAtMs, timeline });
       return {
         total: opts.tracers,
         failed,

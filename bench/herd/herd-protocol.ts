@@ -22,7 +22,8 @@ export type GeneratorParentMessage =
   | {
       readonly type: 'start';
       readonly host: string;
-      readonly port: number;
+      /** The agents' ports: tracer i polls ports[i % ports.length] (round-robin over replicas). */
+      readonly ports: readonly number[];
       /** Boot offsets count from here (epoch ms). */
       readonly startAtMs: number;
       readonly timeline: FfeTimeline;

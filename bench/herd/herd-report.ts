@@ -28,7 +28,7 @@ function label(s: HerdScenarioResult): string {
 }
 
 const SUMMARY_HEADERS = [
-  'scenario (policy/population/timing)',
+  'scenario (policy/population/timing[/fleet])',
   'FFE p50',
   'FFE p90',
   'FFE p99',
@@ -92,7 +92,19 @@ export function herdSummaryText(results: HerdResults): string {
   ];
   for (const c of results.comparisons) {
     lines.push(
-      `fast lane vs legacy, ${c.population}/${c.timing}: FFE p50 ${c.ffeP50Speedup ?? '–'}× faster, p99 ${c.ffeP99Speedup ?? '–'}×`,
+      `fast lane vs legacy, ${c.population}/${c.timing}${c.fleet === undefined ? '' : `/${c.fleet}`}: FFE p50 ${c.ffeP50Speedup ?? '–'}× faster, p99 ${c.ffeP99Speedup ?? '–'}×`,
+    );
+  }
+  for (const s of list) {
+    const r = s.representative;
+    if (r.replicas === undefined) continue;
+    lines.push(
+      `${s.key}: fleet backend calls ${r.backend.requests}; replicas ${r.replicas.map((x) => x.mode ?? 'no cluster').join(', ')}; agent CPU summed ${r.agent?.herdCpuSeconds ?? '–'} s`,
+    );
+  }
+  for (const f of fleetComparisons(list)) {
+    lines.push(
+      `Redis fleet vs independent, ${f.key}: backend calls ${f.redis.backend} vs ${f.independent.backend}, FFE p99 ${ms(f.redis.p99)} vs ${ms(f.independent.p99)}, timeouts ${num(f.redis.timeouts)} vs ${num(f.independent.timeouts)}`,
     );
   }
   const invalid = list.filter((s) => !s.valid);
@@ -105,12 +117,112 @@ export function herdSummaryText(results: HerdResults): string {
   return lines.join('\n');
 }
 
+interface FleetSide {
+  readonly backend: number | null;
+  readonly p50: number | null;
+  readonly p99: number | null;
+  readonly timeouts: number | null;
+  readonly cpuPer1k: number | null;
+}
+
+/** The same policy, population and timing on the Redis fleet and on independent replicas. */
+function fleetComparisons(
+  list: readonly HerdScenarioResult[],
+): Array<{ key: string; redis: FleetSide; independent: FleetSide }> {
+  const side = (s: HerdScenarioResult): FleetSide => ({
+    backend: s.summary.backendRequests.median,
+    p50: s.summary.ffeP50Ms.median,
+    p99: s.summary.ffeP99Ms.median,
+    timeouts: s.summary.timeouts.median,
+    cpuPer1k: s.summary.cpuSecondsPer1kNewTracers.median,
+  });
+  const out: Array<{ key: string; redis: FleetSide; independent: FleetSide }> = [];
+  for (const redis of list.filter((s) => s.fleet === 'redis')) {
+    const independent = list.find(
+      (s) =>
+        s.fleet === 'independent' &&
+        s.policy === redis.policy &&
+        s.population === redis.population &&
+        s.timing === redis.timing,
+    );
+    if (independent === undefined) continue;
+    out.push({
+      key: `${redis.policy}/${redis.population}/${redis.timing}`,
+      redis: side(redis),
+      independent: side(independent),
+    });
+  }
+  return out;
+}
+
 function coresLine(results: HerdResults): string {
   const gens = Object.values(results.scenarios).flatMap((s) => s.rounds.map((r) => r.generator));
   const procs = gens.find((g) => g !== null)?.procs;
   const rates = gens.flatMap((g) => (g?.bootRatePerS == null ? [] : [g.bootRatePerS]));
   const rate = rates.length === 0 ? '' : `; achieved boot rate ${Math.min(...rates)}–${Math.max(...rates)} tracers/s`;
   return `${results.cpu.description}${procs === undefined ? '' : `; ${procs} generator process(es)`}${rate}`;
+}
+
+function replicaSections(list: readonly HerdScenarioResult[], replicas: number): string[] {
+  const sections = [
+    `<h2>Replicas</h2><p>${escapeHtml(
+      `${replicas} agent replicas per scenario, the herd spread round-robin over them. "redis": they share one Redis ` +
+        '(one backend call per round for the fleet, fleet-wide bypass budgets, every round verified by every replica); ' +
+        '"independent": the same replicas without Redis. Backend requests are the simulator\'s count for the whole ' +
+        "fleet; agent CPU is summed over the replicas, RSS is the largest replica's.",
+    )}</p>`,
+  ];
+  const compared = fleetComparisons(list);
+  if (compared.length > 0) {
+    const pair = (a: number | null, b: number | null, f: (v: number | null) => string): string => `${f(a)} / ${f(b)}`;
+    sections.push(
+      '<h3>Redis fleet / independent replicas</h3>',
+      htmlTable(
+        [
+          'policy/population/timing',
+          'backend requests',
+          'FFE p50',
+          'FFE p99',
+          'timeouts',
+          'agent CPU / 1k new tracers',
+        ],
+        compared.map((f) => [
+          f.key,
+          pair(f.redis.backend, f.independent.backend, num),
+          pair(f.redis.p50, f.independent.p50, ms),
+          pair(f.redis.p99, f.independent.p99, ms),
+          pair(f.redis.timeouts, f.independent.timeouts, num),
+          pair(f.redis.cpuPer1k, f.independent.cpuPer1k, cpuPerK),
+        ]),
+      ),
+    );
+  }
+  sections.push(
+    '<h3>Per replica (representative round)</h3>',
+    htmlTable(
+      [
+        'scenario',
+        'replica',
+        'mode',
+        'agent CPU in the herd',
+        'refreshes by reason/result',
+        'cluster rounds',
+        'RSS peak',
+      ],
+      list.flatMap((s) =>
+        (s.representative.replicas ?? []).map((x) => [
+          s.key,
+          `${x.index} (pid ${x.pid})`,
+          x.mode ?? 'no cluster',
+          x.herdCpuSeconds === null ? null : `${x.herdCpuSeconds} s`,
+          entries(x.refreshes),
+          entries(x.clusterRounds),
+          mib(x.rssPeakBytes),
+        ]),
+      ),
+    ),
+  );
+  return sections;
 }
 
 export async function renderHerdReport(results: HerdResults): Promise<string> {
@@ -148,6 +260,7 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
   );
 
   sections.push('<h2>Summary</h2>', htmlTable(SUMMARY_HEADERS, list.map(summaryRow)));
+  if (c.replicas !== undefined && c.replicas > 1) sections.push(...replicaSections(list, c.replicas));
 
   if (results.comparisons.length > 0) {
     sections.push(
@@ -240,7 +353,7 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
         await renderCdfSvg(
           `${what}, timing ${timing}`,
           group.map((s) => ({
-            name: `${s.policy} / ${s.population}`,
+            name: `${s.policy} / ${s.population}${s.fleet === undefined ? '' : ` / ${s.fleet}`}`,
             dash: s.policy,
             valuesMs: pick(s),
             total: s.tracers,

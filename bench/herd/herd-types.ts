@@ -11,10 +11,19 @@ export const TIMINGS = ['ready', 'steady', 'changed'] as const;
  */
 export type Timing = (typeof TIMINGS)[number];
 
+/**
+ * How N > 1 replicas run: `redis` shares one Redis (remote_configuration.cluster.redis_url: one backend call per
+ * round, fleet-wide budgets), `independent` runs the same replicas without it (each polls the backend itself).
+ */
+export const FLEETS = ['redis', 'independent'] as const;
+export type Fleet = (typeof FLEETS)[number];
+
 export interface HerdScenarioSpec {
   readonly policy: AgentPolicy;
   readonly population: Population;
   readonly timing: Timing;
+  /** Absent: one agent (the single-agent herd). */
+  readonly fleet?: Fleet;
 }
 
 export interface HerdOptions {
@@ -49,6 +58,8 @@ export interface HerdOptions {
   readonly progress: boolean;
   /** Extra `DD_…` settings for the agent child. */
   readonly agentEnv?: Readonly<Record<string, string>>;
+  /** Agent replicas per scenario (default 1); the herd is spread round-robin over them. Scenarios then carry a fleet. */
+  readonly replicas?: number;
 }
 
 export interface Samples {
@@ -122,8 +133,24 @@ export interface HerdRoundResult {
   };
   /** 1-minute load average of the machine before and after (other work shifts every figure). */
   readonly machineLoad1m: { readonly before: number; readonly after: number };
-  /** The agent's event-loop lag over the herd (prom-client default metrics). */
+  /** The agent's event-loop lag over the herd (prom-client default metrics); the worst replica's with replicas. */
   readonly agentEventLoopLag: { readonly p99Ms: number | null; readonly maxMs: number | null };
+  /** Per replica (only with --replicas N > 1; `agent` then sums CPU over replicas and keeps the largest RSS). */
+  readonly replicas?: readonly ReplicaResult[];
+}
+
+/** One replica of a fleet during the herd. */
+export interface ReplicaResult {
+  readonly index: number;
+  readonly pid: number;
+  /** `rc_cluster_mode` after the herd: leader, follower or standalone (null when its metrics were unreadable). */
+  readonly mode: string | null;
+  readonly herdCpuSeconds: number | null;
+  /** Backend refreshes this replica ran (its `rc_backend_refreshes_total`), by reason/result. */
+  readonly refreshes: Readonly<Record<string, number>>;
+  /** `rc_cluster_rounds_total` by result: published (leader), used, rejected, fallback (follower). */
+  readonly clusterRounds: Readonly<Record<string, number>>;
+  readonly rssPeakBytes: number;
 }
 
 /** A figure over rounds. */
@@ -160,6 +187,7 @@ export interface HerdScenarioResult extends HerdScenarioSpec {
 export interface HerdComparison {
   readonly population: Population;
   readonly timing: Timing;
+  readonly fleet?: Fleet;
   /** legacy median p50 / fast lane median p50 (FFE): how many times faster. null when either is undelivered. */
   readonly ffeP50Speedup: number | null;
   readonly ffeP99Speedup: number | null;
@@ -182,5 +210,5 @@ export interface HerdResults {
 }
 
 export function scenarioKey(spec: HerdScenarioSpec): string {
-  return `${spec.policy}/${spec.population}/${spec.timing}`;
+  return `${spec.policy}/${spec.population}/${spec.timing}${spec.fleet === undefined ? '' : `/${spec.fleet}`}`;
 }

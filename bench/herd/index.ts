@@ -9,12 +9,13 @@ export {
   roundLine,
   GENERATOR_MAX_LOOP_DELAY_P99_MS,
   GENERATOR_MAX_CPU_BUSIEST_SECOND,
+  MAX_REPLICAS,
   type HerdRunOutput,
 } from './run-herd.js';
 export { renderHerdReport, herdSummaryText } from './herd-report.js';
 export { bootOffsetMs } from './generator-load.js';
 export { realTracerEnv, TRACER_APP_PATH } from './real-load.js';
-export { scenarioKey, TIMINGS } from './herd-types.js';
+export { scenarioKey, TIMINGS, FLEETS } from './herd-types.js';
 export { POPULATIONS, POPULATION_DESCRIPTIONS, populationLanes, nextDelayMs } from './populations.js';
 export type { Population, LaneSpec } from './populations.js';
 export { isCurrent, documentIndexAt, FRESHNESS_GRACE_MS, type FfeTimeline } from './freshness.js';
@@ -27,6 +28,8 @@ export type {
   HerdScenarioResult,
   HerdScenarioSpec,
   HerdComparison,
+  Fleet,
+  ReplicaResult,
   Samples,
   Spread,
   Timing,

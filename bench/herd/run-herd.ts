@@ -38,6 +38,7 @@ import type { GeneratorStats, TracerResult } from './herd-protocol.js';
 import { renderHerdReport } from './herd-report.js';
 import { populationLanes } from './populations.js';
 import { startRealLoad } from './real-load.js';
+import { startRedisProcess, type RedisProcess } from './redis-process.js';
 import {
   scenarioKey,
   type HerdComparison,
@@ -64,6 +65,8 @@ const SAMPLE_INTERVAL_MS = 250;
 /** `changed`: the FFE_FLAGS document changes this long before the herd. */
 const CHANGE_LEAD_MS = 2000;
 const METRICS_TIMEOUT_MS = 30_000;
+/** More replicas than this on a bench machine measure the machine, not the fleet. */
+export const MAX_REPLICAS = 16;
 /** A generator whose event-loop delay p99 exceeds this made the tracers late by itself (issue 9). */
 export const GENERATOR_MAX_LOOP_DELAY_P99_MS = 50;
 /** ... or whose busiest second used more than this share of its core. */
@@ -82,6 +85,20 @@ export function validateHerdOptions(opts: HerdOptions): void {
   positive('poll-interval-ms', opts.pollIntervalMs);
   positive('request-timeout-ms', opts.requestTimeoutMs);
   positive('steady-window-ms', opts.steadyWindowMs, 0);
+  const replicas = opts.replicas ?? 1;
+  if (!Number.isSafeInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS) {
+    throw new BenchError('INVALID_OPTION', `replicas must be between 1 and ${MAX_REPLICAS}, got ${replicas}`);
+  }
+  const fleets = opts.scenarios.filter((s) => s.fleet !== undefined);
+  if (replicas > 1 && fleets.length < opts.scenarios.length) {
+    throw new BenchError('INVALID_OPTION', 'with replicas > 1 every scenario says its fleet (redis or independent)');
+  }
+  if (replicas === 1 && fleets.length > 0) {
+    throw new BenchError('INVALID_OPTION', `a fleet (${fleets[0]!.fleet}) needs replicas ≥ 2`);
+  }
+  if (replicas > 1 && opts.real !== undefined) {
+    throw new BenchError('INVALID_OPTION', '--real drives one agent; it does not combine with replicas');
+  }
   if (opts.scenarios.length === 0) throw new BenchError('INVALID_OPTION', 'no scenario to run');
   if (!opts.products.includes(FFE_PRODUCT)) {
     throw new BenchError('INVALID_OPTION', `products must include ${FFE_PRODUCT}, got ${opts.products.join(',')}`);
@@ -107,7 +124,7 @@ export function validateHerdOptions(opts: HerdOptions): void {
 export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
   validateHerdOptions(opts);
   const run = collectRunInfo(opts.repoRoot);
-  const cpu = planCpus(opts.pin);
+  const cpu = fleetCpus(planCpus(opts.pin), opts.replicas ?? 1);
   if (cpu.pinned && cpu.loadCpus !== undefined) pinSelf(cpu.loadCpus);
   mkdirSync(opts.outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-herd-'));
@@ -156,6 +173,7 @@ export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
         pin: opts.pin,
         ...(opts.real === undefined ? {} : { real: opts.real }),
         ...(opts.agentEnv === undefined ? {} : { agentEnv: opts.agentEnv }),
+        ...(opts.replicas === undefined ? {} : { replicas: opts.replicas }),
         expectedPaths: used.expected,
         agentChildEnv: used.agentEnv,
         validity: {
@@ -197,9 +215,11 @@ async function runRound(
   const expected = expectedPaths(configs, opts.products);
   const stateDir = join(ctx.workDir, 'backend-state');
   mkdirSync(stateDir, { recursive: true });
+  const replicaCount = spec.fleet === undefined ? 1 : (opts.replicas ?? 1);
   let backend: BackendSimulator | undefined;
-  let agent: AgentProcess | undefined;
-  let warm: RcClient | undefined;
+  let redis: RedisProcess | undefined;
+  const agents: AgentProcess[] = [];
+  const warm: RcClient[] = [];
   const generators =
     opts.real === undefined
       ? await prepareGenerators({
@@ -216,24 +236,32 @@ async function runRound(
       : undefined;
   try {
     backend = await startBenchBackend({ configsDir: configs.dir, stateDir, rttMs: opts.backendRttMs });
-    agent = await startAgentProcess({
-      repoRoot: opts.repoRoot,
-      policy: spec.policy,
-      backendUrl: backend.url,
-      backendStateDir: stateDir,
-      runPath: join(ctx.workDir, 'agent'),
-      ...(cpu.agentCpus === undefined ? {} : { cpus: cpu.agentCpus }),
-      ...(opts.agentEnv === undefined ? {} : { env: opts.agentEnv }),
-    });
-    ctx.onAgent(agent.env, expected);
-    const readyAtMs = await waitFirstReady(agent, AGENT_READY_TIMEOUT_MS);
+    if (spec.fleet === 'redis') redis = await startRedisProcess(cpu.loadCpus);
+    const starting = Array.from({ length: replicaCount }, (_, i) =>
+      startAgentProcess({
+        repoRoot: opts.repoRoot,
+        policy: spec.policy,
+        backendUrl: backend!.url,
+        backendStateDir: stateDir,
+        runPath: join(ctx.workDir, replicaCount === 1 ? 'agent' : `agent-${i}`),
+        ...(cpu.agentCpus === undefined ? {} : { cpus: cpu.agentCpus }),
+        env: { ...opts.agentEnv, ...(redis === undefined ? {} : fleetEnv(redis.url)) },
+      }),
+    );
+    const started = await Promise.allSettled(starting);
+    for (const s of started) if (s.status === 'fulfilled') agents.push(s.value);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    ctx.onAgent(agents.at(-1)!.env, expected);
+    // The herd starts when the last replica is ready.
+    const readyAtMs = Math.max(...(await Promise.all(agents.map((a) => waitFirstReady(a, AGENT_READY_TIMEOUT_MS)))));
     const timeline = [{ sha256: configs.ffeSha256, sinceMs: 0 }];
     if (spec.timing !== 'ready') {
       // At least the refresh that made the agent ready (the default refresh_interval is 1 min, so usually that one).
       const b = backend;
       const refreshed = (): boolean => b.stats.configurationsRequests >= 1;
       if (spec.timing === 'changed') {
-        warm = await warmFfeClient(agent.httpUrl, opts);
+        for (const agent of agents) warm.push(await warmFfeClient(agent.httpUrl, opts));
         await waitFor(() => refreshed() && Date.now() >= readyAtMs + opts.steadyDelayMs - CHANGE_LEAD_MS, 60_000);
         timeline.push(await changeFfe(backend, configs));
         await sleep(CHANGE_LEAD_MS);
@@ -243,19 +271,22 @@ async function runRound(
     }
 
     // At `ready` nothing may stand between readiness and the herd: counters then count from the agent's start.
-    const metricsBefore = spec.timing === 'ready' ? [] : await readMetrics(agent.httpUrl);
-    const cpuBefore = agent.sample();
-    const sampler = new ProcSampler(agent.pid, SAMPLE_INTERVAL_MS);
+    const metricsBefore = spec.timing === 'ready' ? agents.map(() => []) : await Promise.all(agents.map(metricsOf));
+    const cpuBefore = agents.map((a) => a.sample());
+    const samplers = agents.map((a) => new ProcSampler(a.pid, SAMPLE_INTERVAL_MS));
     const backendBefore = backend.stats.configurationsRequests;
     const loadBefore = loadavg()[0] ?? 0;
     const startMs = Date.now();
-    const port = Number(new URL(agent.httpUrl).port);
     const load: HerdLoad =
       generators !== undefined
-        ? generators.start('127.0.0.1', port, timeline)
+        ? generators.start(
+            '127.0.0.1',
+            agents.map((a) => Number(new URL(a.httpUrl).port)),
+            timeline,
+          )
         : await startRealLoad({
             repoRoot: opts.repoRoot,
-            agentUrl: agent.httpUrl,
+            agentUrl: agents[0]!.httpUrl,
             tracers: opts.tracers,
             launchPerS: opts.real!.launchPerS,
             expectedPaths: expected,
@@ -264,27 +295,31 @@ async function runRound(
     const rampMs = opts.real === undefined ? opts.rampMs : (opts.tracers * 1000) / opts.real.launchPerS;
     const stoppedBy = await watch(load, label, startMs + rampMs + opts.capMs, opts.progress);
     const herdMs = Date.now() - startMs;
-    const cpuHerd = agent.sample();
+    const cpuHerd = agents.map((a) => a.sample());
     const backendAfter = backend.stats.configurationsRequests;
     // A starved agent may not answer a scrape in time: the round keeps its delivery figures without the counters.
     let metricsError: string | null = null;
-    const metricsAfter = await readMetrics(agent.httpUrl).catch((err: unknown) => {
-      const cause = (err as Error).cause;
-      metricsError = `${(err as Error).message}${cause instanceof Error ? `: ${cause.message}` : ''}`;
-      return metricsBefore;
-    });
+    const metricsAfter = await Promise.all(
+      agents.map((a, i) =>
+        metricsOf(a).catch((err: unknown) => {
+          const cause = (err as Error).cause;
+          metricsError = `${(err as Error).message}${cause instanceof Error ? `: ${cause.message}` : ''}`;
+          return metricsBefore[i]!;
+        }),
+      ),
+    );
 
     let steady: NonNullable<HerdRoundResult['agent']>['steady'] = null;
     if (stoppedBy === 'all-delivered' && opts.steadyWindowMs > 0 && opts.real === undefined) {
       // Polls sent in the window: with a window of one poll interval every lane sends about one (replies could
       // fall either side of its end when the agent holds them).
       const polls0 = load.progress().sent;
-      const cpu0 = agent.sample();
+      const cpu0 = cpuSum(agents.map((a) => a.sample()));
       await sleep(opts.steadyWindowMs);
-      const cpu1 = agent.sample();
+      const cpu1 = cpuSum(agents.map((a) => a.sample()));
       const polls = load.progress().sent - polls0;
       if (cpu0 !== undefined && cpu1 !== undefined) {
-        const cpuSeconds = cpu1.cpuSeconds - cpu0.cpuSeconds;
+        const cpuSeconds = cpu1 - cpu0;
         steady = {
           windowMs: opts.steadyWindowMs,
           polls,
@@ -294,12 +329,23 @@ async function runRound(
       }
     }
     const { tracers, generators: genStats } = await load.stop();
-    const procs = sampler.stop();
-    const delta = deltaSamples(metricsBefore, metricsAfter);
+    const procs = samplers.map((s) => s.stop());
+    const deltas = agents.map((_, i) => deltaSamples(metricsBefore[i]!, metricsAfter[i]!));
+    const delta = deltas.flat();
     const lock = histogramQuantile(delta, 'rc_state_lock_hold_seconds', 0.99);
-    const herdCpuSeconds =
-      cpuHerd !== undefined && cpuBefore !== undefined ? cpuHerd.cpuSeconds - cpuBefore.cpuSeconds : undefined;
+    const cpuSeconds = agents.map((_, i) => {
+      const a = cpuBefore[i];
+      const b = cpuHerd[i];
+      return a === undefined || b === undefined ? undefined : b.cpuSeconds - a.cpuSeconds;
+    });
+    const herdCpuSeconds = cpuSeconds.some((v) => v === undefined)
+      ? undefined
+      : cpuSeconds.reduce<number>((sum, v) => sum + v!, 0);
     const maxHolds = tracers.map((t) => t.maxHoldMs).filter((v): v is number => v !== null);
+    const lags = metricsAfter.map((m) => ({
+      p99Ms: gaugeMs(m, 'nodejs_eventloop_lag_p99_seconds'),
+      maxMs: gaugeMs(m, 'nodejs_eventloop_lag_max_seconds'),
+    }));
     return {
       round,
       stoppedBy,
@@ -327,12 +373,12 @@ async function runRound(
         herdCpuSeconds === undefined
           ? null
           : {
-              pid: agent.pid,
+              pid: agents[0]!.pid,
               herdCpuSeconds: round3(herdCpuSeconds),
               cpuSecondsPer1kNewTracers: round3((herdCpuSeconds / opts.tracers) * 1000),
               steady,
-              rssPeakBytes: procs.peakRssBytes,
-              rssEndBytes: procs.last?.rssBytes ?? 0,
+              rssPeakBytes: Math.max(...procs.map((p) => p.peakRssBytes)),
+              rssEndBytes: Math.max(...procs.map((p) => p.last?.rssBytes ?? 0)),
             },
       generator: genStats === null ? null : generatorVerdict(genStats, cpu),
       client: {
@@ -342,17 +388,60 @@ async function runRound(
         maxHoldMs: maxHolds.length === 0 ? null : Math.max(...maxHolds),
       },
       machineLoad1m: { before: round1(loadBefore), after: round1(loadavg()[0] ?? 0) },
-      agentEventLoopLag: {
-        p99Ms: gaugeMs(metricsAfter, 'nodejs_eventloop_lag_p99_seconds'),
-        maxMs: gaugeMs(metricsAfter, 'nodejs_eventloop_lag_max_seconds'),
-      },
+      agentEventLoopLag: { p99Ms: maxNullable(lags.map((l) => l.p99Ms)), maxMs: maxNullable(lags.map((l) => l.maxMs)) },
+      ...(spec.fleet === undefined
+        ? {}
+        : {
+            replicas: agents.map((a, i) => ({
+              index: i,
+              pid: a.pid,
+              mode: clusterMode(metricsAfter[i]!),
+              herdCpuSeconds: cpuSeconds[i] === undefined ? null : round3(cpuSeconds[i]),
+              refreshes: groupSamples(deltas[i]!, 'rc_backend_refreshes_total', ['reason', 'result']),
+              clusterRounds: groupSamples(deltas[i]!, 'rc_cluster_rounds_total', ['result']),
+              rssPeakBytes: procs[i]!.peakRssBytes,
+            })),
+          }),
     };
   } finally {
-    await warm?.stop();
+    await Promise.all(warm.map((c) => c.stop()));
     await generators?.close();
-    await agent?.stop();
+    await Promise.all(agents.map((a) => a.stop()));
+    await redis?.close();
     await backend?.close();
   }
+}
+
+/** The agent settings that make replicas one fleet on `redisUrl` (a fresh Redis per round: nothing carries over). */
+function fleetEnv(redisUrl: string): Record<string, string> {
+  return { DD_REMOTE_CONFIGURATION_CLUSTER_REDIS_URL: redisUrl, DD_REMOTE_CONFIGURATION_CLUSTER_NAME: 'bench' };
+}
+
+/** The mode `rc_cluster_mode` says is 1, or null when the replica does not export it. */
+function clusterMode(samples: readonly PromSample[]): string | null {
+  return samples.find((s) => s.name === 'rc_cluster_mode' && s.value === 1)?.labels.mode ?? null;
+}
+
+function cpuSum(samples: ReadonlyArray<{ cpuSeconds: number } | undefined>): number | undefined {
+  return samples.some((s) => s === undefined) ? undefined : samples.reduce((sum, s) => sum + s!.cpuSeconds, 0);
+}
+
+function maxNullable(values: ReadonlyArray<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : Math.max(...known);
+}
+
+function metricsOf(agent: AgentProcess): Promise<PromSample[]> {
+  return readMetrics(agent.httpUrl);
+}
+
+/** With replicas, every agent shares the agent core(s); Redis runs with the load (like the simulator, it is remote). */
+function fleetCpus(plan: CpuPlan, replicas: number): CpuPlan {
+  if (replicas <= 1) return plan;
+  const description = plan.pinned
+    ? `${replicas} agent replicas share core ${plan.agentCpus} (1 core for the fleet); load generator, backend simulator and Redis on core(s) ${plan.loadCpus} (${plan.cores - 1})`
+    : `${replicas} agent replicas, ${plan.description}`;
+  return { ...plan, description };
 }
 
 /** Valid unless a generator's event loop lagged or its core ran near full (issue 9). */
@@ -572,12 +661,14 @@ export function compareScenarios(scenarios: Readonly<Record<string, HerdScenario
   const out: HerdComparison[] = [];
   for (const fast of list.filter((s) => s.policy === 'fastlane')) {
     const legacy = list.find(
-      (s) => s.policy === 'legacy' && s.population === fast.population && s.timing === fast.timing,
+      (s) =>
+        s.policy === 'legacy' && s.population === fast.population && s.timing === fast.timing && s.fleet === fast.fleet,
     );
     if (legacy === undefined) continue;
     out.push({
       population: fast.population,
       timing: fast.timing,
+      ...(fast.fleet === undefined ? {} : { fleet: fast.fleet }),
       ffeP50Speedup: speedup(legacy.summary.ffeP50Ms.median, fast.summary.ffeP50Ms.median),
       ffeP99Speedup: speedup(legacy.summary.ffeP99Ms.median, fast.summary.ffeP99Ms.median),
     });
