@@ -4,7 +4,7 @@
 // new tracer and per steady poll, RSS) and whether the load generator stayed valid.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RcClient } from '../../src/client/index.js';
 import type { BackendSimulator } from '../../src/backend/index.js';
@@ -141,6 +141,7 @@ export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
         const label = opts.rounds > 1 ? `${key} #${round}` : key;
         const result = await runRound(opts, spec, cpu, round, label, {
           workDir: join(workDir, `scenario-${i}-${round}`),
+          logPrefix: join(opts.outDir, 'logs', `${key.replace(/\//g, '-')}-${round}`),
           onAgent: (env, expected) => {
             used.agentEnv = env;
             used.expected = expected;
@@ -199,6 +200,8 @@ export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
 }
 
 interface RoundContext {
+  /** Each agent's stderr tail goes to `<logPrefix>-agent-<i>.log` after the round. */
+  readonly logPrefix: string;
   readonly workDir: string;
   readonly onAgent: (env: Readonly<Record<string, string>>, expected: readonly string[]) => void;
 }
@@ -407,8 +410,19 @@ async function runRound(
     await Promise.all(warm.map((c) => c.stop()));
     await generators?.close();
     await Promise.all(agents.map((a) => a.stop()));
+    saveAgentLogs(ctx.logPrefix, agents);
     await redis?.close();
     await backend?.close();
+  }
+}
+
+/** The agents' stderr tails (warnings by default; `--agent-env DD_LOG_LEVEL=debug` for more), kept with the results. */
+function saveAgentLogs(prefix: string, agents: readonly AgentProcess[]): void {
+  try {
+    mkdirSync(dirname(prefix), { recursive: true });
+    agents.forEach((a, i) => writeFileSync(`${prefix}-agent-${i}.log`, a.stderrTail()));
+  } catch {
+    // Logs are a convenience: a full disk must not hide the round's figures.
   }
 }
 
