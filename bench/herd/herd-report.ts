@@ -2,7 +2,7 @@
 // per timing) and the plain-text table printed at the end of a run.
 import { escapeHtml, formatBytes, formatMs, htmlPage, htmlTable, renderCdfSvg, textTable } from '../report/index.js';
 import { POPULATION_DESCRIPTIONS } from './populations.js';
-import { TIMINGS, type HerdResults, type HerdScenarioResult, type Spread } from './herd-types.js';
+import { TIMINGS, type HerdResults, type HerdScenarioResult, type ReplicaResult, type Spread } from './herd-types.js';
 
 function entries(record: Readonly<Record<string, number>>): string {
   const list = Object.entries(record).map(([k, v]) => `${k}: ${v}`);
@@ -101,6 +101,10 @@ export function herdSummaryText(results: HerdResults): string {
     lines.push(
       `${s.key}: fleet backend calls ${r.backend.requests}; replicas ${r.replicas.map((x) => x.mode ?? 'no cluster').join(', ')}; agent CPU summed ${r.agent?.herdCpuSeconds ?? '–'} s`,
     );
+    for (const x of r.replicas) {
+      if (Object.keys(x.roundPhases ?? {}).length > 0)
+        lines.push(`  replica ${x.index} (${x.mode ?? '?'}) round wait: ${phasesText(x.roundPhases)}`);
+    }
   }
   for (const f of fleetComparisons(list)) {
     lines.push(
@@ -163,6 +167,13 @@ function coresLine(results: HerdResults): string {
   return `${results.cpu.description}${procs === undefined ? '' : `; ${procs} generator process(es)`}${rate}`;
 }
 
+function phasesText(phases: ReplicaResult['roundPhases'] | undefined): string {
+  const list = Object.entries(phases ?? {}).map(
+    ([phase, p]) => `${phase}: ${p.count}× ${formatMs(p.meanMs)}, ≤ ${msOrDash(p.p99AtMostMs)}`,
+  );
+  return list.length === 0 ? 'none' : list.join('; ');
+}
+
 function replicaSections(list: readonly HerdScenarioResult[], replicas: number): string[] {
   const sections = [
     `<h2>Replicas</h2><p>${escapeHtml(
@@ -217,6 +228,7 @@ function replicaSections(list: readonly HerdScenarioResult[], replicas: number):
           x.herdCpuSeconds === null ? null : `${x.herdCpuSeconds} s`,
           entries(x.refreshes),
           entries(x.clusterRounds),
+          phasesText(x.roundPhases),
           mib(x.rssPeakBytes),
         ]),
       ),

@@ -150,6 +150,13 @@ export interface ReplicaResult {
   readonly refreshes: Readonly<Record<string, number>>;
   /** `rc_cluster_rounds_total` by result: published (leader), used, rejected, fallback (follower). */
   readonly clusterRounds: Readonly<Record<string, number>>;
+  /**
+   * `rc_cluster_round_phase_seconds` during the herd, by phase: queued (ask → leader's backend request; leader side),
+   * fetch (leader's request → publish), delivery (publish → read; follower side), ask (follower's whole wait).
+   */
+  readonly roundPhases: Readonly<
+    Record<string, { readonly count: number; readonly meanMs: number; readonly p99AtMostMs: number | null }>
+  >;
   readonly rssPeakBytes: number;
 }
 

@@ -21,6 +21,7 @@ import {
   groupSamples,
   histogramQuantile,
   parsePromText,
+  sumSamples,
   pinSelf,
   planCpus,
   startAgentProcess,
@@ -47,6 +48,7 @@ import {
   type HerdRoundResult,
   type HerdScenarioResult,
   type HerdScenarioSpec,
+  type ReplicaResult,
   type Samples,
   type Spread,
 } from './herd-types.js';
@@ -402,6 +404,7 @@ async function runRound(
               herdCpuSeconds: cpuSeconds[i] === undefined ? null : round3(cpuSeconds[i]),
               refreshes: groupSamples(deltas[i]!, 'rc_backend_refreshes_total', ['reason', 'result']),
               clusterRounds: groupSamples(deltas[i]!, 'rc_cluster_rounds_total', ['result']),
+              roundPhases: roundPhases(deltas[i]!),
               rssPeakBytes: procs[i]!.peakRssBytes,
             })),
           }),
@@ -429,6 +432,27 @@ function saveAgentLogs(prefix: string, agents: readonly AgentProcess[]): void {
 /** The agent settings that make replicas one fleet on `redisUrl` (a fresh Redis per round: nothing carries over). */
 function fleetEnv(redisUrl: string): Record<string, string> {
   return { DD_REMOTE_CONFIGURATION_CLUSTER_REDIS_URL: redisUrl, DD_REMOTE_CONFIGURATION_CLUSTER_NAME: 'bench' };
+}
+
+const ROUND_PHASE_METRIC = 'rc_cluster_round_phase_seconds';
+
+/** Per phase of the cluster's rounds: how many, their mean, and the p99 bucket's bound (ms). */
+function roundPhases(delta: readonly PromSample[]): ReplicaResult['roundPhases'] {
+  const out: Record<string, ReplicaResult['roundPhases'][string]> = {};
+  const phases = new Set(delta.filter((s) => s.name === `${ROUND_PHASE_METRIC}_count`).map((s) => s.labels.phase));
+  for (const phase of phases) {
+    if (phase === undefined) continue;
+    const mine = delta.filter((s) => s.labels.phase === phase);
+    const count = sumSamples(mine, `${ROUND_PHASE_METRIC}_count`);
+    if (count <= 0) continue;
+    const p99 = histogramQuantile(mine, ROUND_PHASE_METRIC, 0.99).upperBoundS;
+    out[phase] = {
+      count,
+      meanMs: round1((sumSamples(mine, `${ROUND_PHASE_METRIC}_sum`) / count) * 1000),
+      p99AtMostMs: p99 === undefined || !Number.isFinite(p99) ? null : p99 * 1000,
+    };
+  }
+  return out;
 }
 
 /** The mode `rc_cluster_mode` says is 1, or null when the replica does not export it. */

@@ -13,7 +13,7 @@
 // - Redis down or slow: the replica runs standalone (its own polling and budgets) and rejoins when Redis answers.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { BackendClient, OrgStatus } from '../backend/index.js';
 import type { ClusterConfig } from '../config/index.js';
 import type { ILatestConfigsRequest, ILatestConfigsResponse } from '../proto/index.js';
@@ -64,6 +64,8 @@ export interface ClusterOptions {
   readonly log?: Logger;
   /** Default: random. */
   readonly replicaId?: string;
+  /** Wall clock, epoch ms (default Date.now): rounds are dated with it. Replicas' clocks are assumed in step (NTP). */
+  readonly now?: () => number;
 }
 
 /** What the cluster needs from the RC service it serves. */
@@ -74,9 +76,23 @@ export interface ClusterHooks {
   readonly lastRefreshError?: string | undefined;
 }
 
-interface AskWaiter {
-  resolve(round: { id: number; record: RoundRecord } | undefined): void;
+/** A round read from Redis, and when (this replica's clock). */
+interface ReadRound {
+  readonly id: number;
+  readonly record: RoundRecord;
+  readonly readAtMs: number;
 }
+
+interface AskWaiter {
+  resolve(round: ReadRound | undefined): void;
+}
+
+/**
+ * Where a follower's wait for a round goes: `queued` ask → the leader's backend request (the leader's refresh spacing
+ * and its current round), `fetch` the leader's request → round published, `delivery` published → read by the
+ * follower (pub/sub and a GET), `ask` the follower's whole wait from ask to round in hand.
+ */
+type RoundPhase = 'queued' | 'fetch' | 'delivery' | 'ask';
 
 export class Cluster implements TokenSource {
   readonly backend: BackendClient;
@@ -89,6 +105,10 @@ export class Cluster implements TokenSource {
   readonly #sub: Redis;
   readonly #modeGauge: Gauge<'mode'>;
   readonly #rounds: Counter<'result'>;
+  readonly #phases: Histogram<'phase'>;
+  readonly #now: () => number;
+  /** The moment each response handed to the Refresher reflects (the leader's backend request). */
+  readonly #asOf = new WeakMap<ILatestConfigsResponse, number>();
   #hooks: ClusterHooks = { refreshSoon: () => undefined };
   #mode: ClusterMode = 'standalone';
   #reason: string | undefined = 'connecting to Redis';
@@ -103,13 +123,14 @@ export class Cluster implements TokenSource {
   /** Products whose files this replica's state holds in full (what its last answered request asked for). */
   #covered = new Set<string>();
   #lastUsedRound = 0;
-  #adoptable: { id: number; record: RoundRecord } | undefined;
+  #adoptable: ReadRound | undefined;
   readonly #askWaiters = new Map<string, AskWaiter>();
   readonly #counts = { published: 0, used: 0, fallback: 0, rejected: 0 };
 
   constructor(options: ClusterOptions) {
     this.#o = options;
     this.#log = options.log ?? silentLogger;
+    this.#now = options.now ?? Date.now;
     this.replicaId = options.replicaId ?? randomBytes(6).toString('hex');
     this.#keys = clusterKeys(options.config.name, options.apiKey);
     const redisOptions = {
@@ -138,6 +159,13 @@ export class Cluster implements TokenSource {
       labelNames: ['result'],
       registers,
     });
+    this.#phases = new Histogram({
+      name: 'rc_cluster_round_phase_seconds',
+      help: 'Where a follower waits for a round: queued (ask to the leader fetching), fetch (leader), delivery (publish to read), ask (whole wait)',
+      labelNames: ['phase'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+      registers,
+    });
     this.#setMode('standalone', this.#reason);
     const budget = (lane: Lane, capacity: number): FleetBudget =>
       new FleetBudget({
@@ -151,6 +179,15 @@ export class Cluster implements TokenSource {
       standard: budget('standard', options.budgets.standard),
     };
     this.backend = this.#decorator();
+  }
+
+  /**
+   * The moment `response` holds the backend's state as of: the leader's backend request for a round (on the leader
+   * and on every follower that used it), never later than when this replica read it. Undefined for a response this
+   * replica fetched itself (its refresh's start then dates it).
+   */
+  dataAsOfMs(response: ILatestConfigsResponse): number | undefined {
+    return this.#asOf.get(response);
   }
 
   get mode(): ClusterMode {
@@ -296,16 +333,18 @@ export class Cluster implements TokenSource {
     if (!Number.isSafeInteger(id) || id <= this.#lastUsedRound) return;
     void this.#readRound(id).then((record) => {
       if (!record) return;
+      const round: ReadRound = { id, record, readAtMs: this.#now() };
+      this.#observe('delivery', round.readAtMs - record.publishedAtMs);
       let mine = false;
       for (const askId of record.askIds) {
         const waiter = this.#askWaiters.get(askId);
         if (waiter) {
           mine = true;
-          waiter.resolve({ id, record });
+          waiter.resolve(round);
         }
       }
       if (!mine && id > (this.#adoptable?.id ?? 0)) {
-        this.#adoptable = { id, record };
+        this.#adoptable = round;
         this.#hooks.refreshSoon();
       }
     });
@@ -330,6 +369,11 @@ export class Cluster implements TokenSource {
     void again()
       .catch(() => undefined)
       .finally(() => (this.#nudging = false));
+  }
+
+  #observe(phase: RoundPhase, ms: number): void {
+    // Clocks of two hosts may disagree by a little: a negative span is clamped, not dropped.
+    this.#phases.observe({ phase }, Math.max(0, ms) / 1000);
   }
 
   async #readRound(id: number): Promise<RoundRecord | undefined> {
@@ -374,6 +418,8 @@ export class Cluster implements TokenSource {
           this.#counts.used++;
           this.#rounds.inc({ result: 'used' });
           this.#checkVerified(round.id);
+          // Honest freshness: the backend was asked when the leader fetched, not when this refresh started.
+          this.#asOf.set(response, Math.min(round.record.fetchStartedAtMs, round.readAtMs));
           return response;
         } catch (err) {
           this.#noteRejected((err as Error).message);
@@ -402,7 +448,7 @@ export class Cluster implements TokenSource {
   }
 
   /** A follower's round: the adoptable one if it answers the request, else the round that answers its ask. */
-  async #follow(req: ILatestConfigsRequest): Promise<{ id: number; record: RoundRecord } | undefined> {
+  async #follow(req: ILatestConfigsRequest): Promise<ReadRound | undefined> {
     const adoptable = this.#adoptable;
     this.#adoptable = undefined;
     if (adoptable && adoptable.id > this.#lastUsedRound && roundAnswers(adoptable.record, req, this.#covered)) {
@@ -423,10 +469,11 @@ export class Cluster implements TokenSource {
       newProducts: req.newProducts ?? [],
       covered: [...this.#covered],
       clients: req.activeClients ?? [],
+      askedAtMs: this.#now(),
     };
-    const answered = new Promise<{ id: number; record: RoundRecord } | undefined>((resolve) => {
+    const answered = new Promise<ReadRound | undefined>((resolve) => {
       const timer = setTimeout(() => done(undefined), ASK_TIMEOUT_MS);
-      const done = (round: { id: number; record: RoundRecord } | undefined): void => {
+      const done = (round: ReadRound | undefined): void => {
         clearTimeout(timer);
         this.#askWaiters.delete(askId);
         resolve(round);
@@ -445,6 +492,7 @@ export class Cluster implements TokenSource {
       this.#goStandalone(err);
     }
     const round = await answered;
+    if (round) this.#observe('ask', round.readAtMs - ask.askedAtMs);
     const why = round ? whyRoundCannotAnswer(round.record, req, this.#covered) : 'no round answered the ask in time';
     if (why === undefined) return round;
     this.#askUseless = why === 'other versions';
@@ -473,27 +521,36 @@ export class Cluster implements TokenSource {
       registrations,
       MAX_UPSTREAM_CLIENTS,
     );
+    const fetchStartedAtMs = this.#now();
+    for (const a of asks) this.#observe('queued', fetchStartedAtMs - a.ask.askedAtMs);
     const response = await this.#o.backend.fetchLatestConfigs(roundReq, signal);
+    this.#asOf.set(response, fetchStartedAtMs);
     this.#covered = new Set([...(roundReq.products ?? []), ...(roundReq.newProducts ?? [])]);
-    const base: Omit<RoundRecord, 'askIds'> = {
+    const base: Omit<RoundRecord, 'askIds' | 'publishedAtMs'> = {
       fence: this.#fence ?? 0,
       leader: this.replicaId,
       basis: basisOf(roundReq),
       products: roundReq.products ?? [],
       newProducts: roundReq.newProducts ?? [],
+      fetchStartedAtMs,
       payload: encodeResponse(response),
     };
     // Asks that arrived while the round was in flight join it when it answers them (as a request joins a refresh in
     // flight); the others wait for the next round.
     const late = await this.#takeAsks(token).catch(() => []);
-    const joined = late.filter((a) => roundAnswersAsk({ ...base, askIds: [] }, a.ask));
+    const joined = late.filter((a) => roundAnswersAsk({ ...base, askIds: [], publishedAtMs: 0 }, a.ask));
     const waiting = late.filter((a) => !joined.includes(a));
-    const record: RoundRecord = { ...base, askIds: [...asks, ...joined].map((a) => a.id) };
     if (waiting.length > 0) {
       await this.#redis
         .hset(this.#keys.asks, Object.fromEntries(waiting.map((a) => [a.id, encodeAsk(a.ask)])))
         .catch(() => undefined);
     }
+    const record: RoundRecord = {
+      ...base,
+      askIds: [...asks, ...joined].map((a) => a.id),
+      publishedAtMs: this.#now(),
+    };
+    this.#observe('fetch', record.publishedAtMs - fetchStartedAtMs);
     try {
       const id = Number(
         await this.#redis.eval(

@@ -28,6 +28,13 @@ export interface RoundRecord {
   readonly products: readonly string[];
   readonly newProducts: readonly string[];
   readonly askIds: readonly string[];
+  /**
+   * The leader's clock (epoch ms) when it sent the backend request: the response holds the backend's state as of
+   * then, and a follower dates its freshness from it (never later than when it read the round).
+   */
+  readonly fetchStartedAtMs: number;
+  /** The leader's clock when it published the round (fetch, verification-free encode and fenced publish done). */
+  readonly publishedAtMs: number;
   /** LatestConfigsResponse protobuf bytes. */
   readonly payload: Uint8Array;
 }
@@ -41,6 +48,8 @@ export interface Ask {
   /** Products whose files the follower's state holds in full. */
   readonly covered: readonly string[];
   readonly clients: readonly IClient[];
+  /** The follower's clock when it asked (the leader measures how long asks wait for a round). */
+  readonly askedAtMs: number;
 }
 
 /** A replica's tracked clients and products, refreshed with a TTL. */
@@ -183,6 +192,8 @@ export function decodeRound(text: string): RoundRecord {
     products: strings(o.products, 'round.products'),
     newProducts: strings(o.newProducts, 'round.newProducts'),
     askIds: strings(o.askIds, 'round.askIds'),
+    fetchStartedAtMs: num(o.fetchStartedAtMs, 'round.fetchStartedAtMs'),
+    publishedAtMs: num(o.publishedAtMs, 'round.publishedAtMs'),
     payload: Buffer.from(str(o.payload, 'round.payload'), 'base64'),
   };
 }
@@ -200,6 +211,7 @@ export function decodeAsk(text: string): Ask {
     newProducts: strings(o.newProducts, 'ask.newProducts'),
     covered: strings(o.covered, 'ask.covered'),
     clients: decodeClients(o.clients, 'ask.clients'),
+    askedAtMs: num(o.askedAtMs, 'ask.askedAtMs'),
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   IFile,
   IFileMetaState,
   IGetStateConfigResponse,
+  ILatestConfigsResponse,
 } from '../proto/index.js';
 import type { RemoteConfigConfig } from '../config/index.js';
 import { ExponentialBackoff, FixedWindowLimiter, TokenBucket } from '../ratelimit/index.js';
@@ -65,8 +66,11 @@ export interface RemoteConfigServiceOptions {
   readonly identity?: UpstreamIdentity;
   /** Bypass budgets (fast-lane policy); default: local token buckets. A fleet sharing Redis injects its own. */
   readonly budgets?: Readonly<Record<Lane, BypassBudget>>;
-  /** The cluster this replica belongs to, for status and /readyz (src/cluster). */
-  readonly cluster?: { status(): ClusterStatus };
+  /** The cluster this replica belongs to, for status and /readyz (src/cluster), and how old its rounds are. */
+  readonly cluster?: {
+    status(): ClusterStatus;
+    dataAsOfMs?(response: ILatestConfigsResponse): number | undefined;
+  };
 }
 
 const REPLY_MEMO_MAX_ENTRIES = 1024;
@@ -140,6 +144,7 @@ export class RemoteConfigService implements RcService {
       maxUpstreamClients: MAX_UPSTREAM_CLIENTS,
       onIntervalChange: (ms) => policy?.setRefreshInterval(ms),
       onPublish: () => this.#updateVersionGauges(),
+      ...(options.cluster?.dataAsOfMs ? { dataAsOfMs: (r) => options.cluster?.dataAsOfMs?.(r) } : {}),
     });
     if (legacy) {
       policy = new LegacyPolicy({

@@ -15,6 +15,7 @@ import {
   type TrustedState,
 } from '../uptane/index.js';
 import { BackendError, type BackendClient } from '../backend/index.js';
+import type { ILatestConfigsResponse } from '../proto/index.js';
 import type { ExponentialBackoff } from '../ratelimit/index.js';
 import type { Clock } from './clock.js';
 import type { ClientTracker } from './client-tracker.js';
@@ -37,7 +38,10 @@ export type RefreshResult = 'ok' | 'backend_error' | 'verification_failed' | 'ca
 
 /** What a published snapshot is known to hold: the backend's state as of `asOfMs` for `products`. */
 export interface Freshness {
-  /** Start of the refresh that fetched (or confirmed unchanged) the current snapshot; -Infinity when none did. */
+  /**
+   * When the backend was asked for the current snapshot (or confirmed it unchanged): the refresh's start, or the
+   * moment `dataAsOfMs` gives for its response (a cluster round: the leader's request); -Infinity when none did.
+   */
   readonly asOfMs: number;
   /** The products that refresh asked for. */
   readonly products: ReadonlySet<string>;
@@ -74,6 +78,11 @@ export interface RefresherOptions {
   readonly onIntervalChange: (intervalMs: number) => void;
   /** A new snapshot was published. */
   readonly onPublish: (snapshot: Snapshot) => void;
+  /**
+   * When a response holds the backend's state as of, if not this refresh's start: a cluster follower's response is
+   * the leader's round, as of the leader's backend request (src/cluster).
+   */
+  readonly dataAsOfMs?: (response: ILatestConfigsResponse) => number | undefined;
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
@@ -237,8 +246,9 @@ export class Refresher {
           this.#state = next;
           this.#snapshot = prepared;
         }
-        // Unchanged or not, the backend held this state when the refresh started.
-        this.#freshness = { asOfMs: startedAt, products };
+        // Unchanged or not, the backend held this state when it was asked: when the refresh started, or when the
+        // leader of a cluster asked for the round this response came from.
+        this.#freshness = { asOfMs: this.o.dataAsOfMs?.(response) ?? startedAt, products };
       } finally {
         release?.();
       }

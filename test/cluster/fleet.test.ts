@@ -282,6 +282,8 @@ t.test('replicas on one Redis act as one agent and never trust Redis', { skip: !
       products: firstAsk.products,
       newProducts: firstAsk.newProducts,
       askIds,
+      fetchStartedAtMs: Date.now(),
+      publishedAtMs: Date.now(),
       payload: pb.LatestConfigsResponse.encode(tampered).finish(),
     }),
   );

@@ -54,6 +54,8 @@ function roundOf(req: ILatestConfigsRequest, payload: Uint8Array): RoundRecord {
     products: req.products ?? [],
     newProducts: req.newProducts ?? [],
     askIds: [],
+    fetchStartedAtMs: 1_000,
+    publishedAtMs: 1_100,
     payload,
   };
 }
@@ -98,6 +100,7 @@ t.test('a follower at the leader versions verifies the leader response; a narrow
     newProducts: [],
     covered: ['FFE_FLAGS'],
     clients: [],
+    askedAtMs: 900,
   };
   const asked = composeRoundRequest(own, new Set(PRODUCTS), [ask], [], 100);
   t.same(asked.newProducts, ['APM_TRACING'], 'APM_TRACING asked as new');
@@ -146,12 +149,16 @@ t.test('the round request carries the fleet clients, most recent first kept', as
 t.test('records from Redis are parsed defensively', async (t) => {
   const good = roundOf({ products: ['X'], orgUuid: 'o' }, new Uint8Array([1, 2, 3]));
   t.same(decodeRound(encodeRound(good)).payload, Buffer.from([1, 2, 3]));
+  t.equal(decodeRound(encodeRound(good)).fetchStartedAtMs, 1_000, 'the leader fetch start travels with the round');
+  const { fetchStartedAtMs: _dropped, ...undated } = JSON.parse(encodeRound(good)) as Record<string, unknown>;
   for (const bad of [
     '',
     'null',
     '[]',
     '{"fence":-1}',
     JSON.stringify({ ...JSON.parse(encodeRound(good)), products: [1] }),
+    JSON.stringify(undated),
+    JSON.stringify({ ...JSON.parse(encodeRound(good)), fetchStartedAtMs: 'soon' }),
   ]) {
     t.throws(() => decodeRound(bad), ClusterError, `rejects ${bad.slice(0, 30)}`);
   }
