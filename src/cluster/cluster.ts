@@ -261,43 +261,68 @@ export class Cluster implements TokenSource {
     this.#timer.unref();
   }
 
+  /**
+   * Only the tick decides whether Redis is unavailable. A command that timed out is retried once at once: a replica
+   * whose event loop was blocked past the command timeout (a herd, a large verification) reads a reply Redis sent in
+   * time only after the timer fired, and must not drop out of the fleet for that (it would fetch alone, spend its own
+   * budget and, as leader, hand the lock over).
+   */
   async #tick(): Promise<void> {
     try {
-      for (const conn of [this.#redis, this.#sub]) {
-        if (conn.status === 'wait' || conn.status === 'end') await conn.connect();
-      }
-      if (this.#redis.status !== 'ready' || this.#sub.status !== 'ready') {
-        throw new ClusterError('REDIS_UNAVAILABLE', `Redis ${this.#redis.status}`);
-      }
-      if (!this.#subscribed) {
-        await this.#sub.subscribe(this.#keys.roundsChannel, this.#keys.asksChannel);
-        this.#subscribed = true;
-      }
-      const ttl = this.#o.config.lockTtlMs;
-      if (this.#mode === 'leader' && this.#token) {
-        if (Number(await this.#redis.eval(RENEW, 1, this.#keys.leader, this.#token, ttl)) === 1) {
-          this.#setMode('leader');
-          if ((await this.#redis.hlen(this.#keys.asks)) > 0) this.#nudge();
-          return;
-        }
-        this.#log.warn({ replica: this.replicaId }, 'cluster: leader lock lost; following');
-      }
-      const fence = Number(
-        await this.#redis.eval(ACQUIRE, 2, this.#keys.leader, this.#keys.fence, this.replicaId, ttl),
-      );
-      if (fence > 0) {
-        this.#fence = fence;
-        this.#token = `${this.replicaId}:${fence}`;
-        this.#log.info({ replica: this.replicaId, fence }, 'cluster: leading');
-        this.#setMode('leader');
-        // Asks left by followers while there was no leader: answer them with a round now.
-        if ((await this.#redis.hlen(this.#keys.asks)) > 0) this.#nudge();
-      } else {
-        this.#token = undefined;
-        this.#setMode('follower');
-      }
-      for (const b of Object.values(this.budgets)) void b.topUp();
+      await this.#membership();
     } catch (err) {
+      if (!isCommandTimeout(err) || this.#stopped) {
+        this.#goStandalone(err);
+        return;
+      }
+      try {
+        await this.#membership();
+      } catch (again) {
+        this.#goStandalone(again);
+      }
+    }
+  }
+
+  async #membership(): Promise<void> {
+    for (const conn of [this.#redis, this.#sub]) {
+      if (conn.status === 'wait' || conn.status === 'end') await conn.connect();
+    }
+    if (this.#redis.status !== 'ready' || this.#sub.status !== 'ready') {
+      throw new ClusterError('REDIS_UNAVAILABLE', `Redis ${this.#redis.status}`);
+    }
+    if (!this.#subscribed) {
+      await this.#sub.subscribe(this.#keys.roundsChannel, this.#keys.asksChannel);
+      this.#subscribed = true;
+    }
+    const ttl = this.#o.config.lockTtlMs;
+    if (this.#mode === 'leader' && this.#token) {
+      if (Number(await this.#redis.eval(RENEW, 1, this.#keys.leader, this.#token, ttl)) === 1) {
+        this.#setMode('leader');
+        if ((await this.#redis.hlen(this.#keys.asks)) > 0) this.#nudge();
+        return;
+      }
+      this.#log.warn({ replica: this.replicaId }, 'cluster: leader lock lost; following');
+    }
+    const fence = Number(await this.#redis.eval(ACQUIRE, 2, this.#keys.leader, this.#keys.fence, this.replicaId, ttl));
+    if (fence > 0) {
+      this.#fence = fence;
+      this.#token = `${this.replicaId}:${fence}`;
+      this.#log.info({ replica: this.replicaId, fence }, 'cluster: leading');
+      this.#setMode('leader');
+      // Asks left by followers while there was no leader: answer them with a round now.
+      if ((await this.#redis.hlen(this.#keys.asks)) > 0) this.#nudge();
+    } else {
+      this.#token = undefined;
+      this.#setMode('follower');
+    }
+    for (const b of Object.values(this.budgets)) void b.topUp();
+  }
+
+  /** A command outside the tick failed: the operation falls back; only an unambiguous failure changes the mode now. */
+  #commandFailed(err: unknown): void {
+    if (isCommandTimeout(err)) {
+      this.#log.info({ err: (err as Error).message }, 'cluster: a Redis command timed out; the next tick decides');
+    } else {
       this.#goStandalone(err);
     }
   }
@@ -489,7 +514,7 @@ export class Cluster implements TokenSource {
         .exec();
     } catch (err) {
       this.#askWaiters.get(askId)?.resolve(undefined);
-      this.#goStandalone(err);
+      this.#commandFailed(err);
     }
     const round = await answered;
     if (round) this.#observe('ask', round.readAtMs - ask.askedAtMs);
@@ -509,7 +534,7 @@ export class Cluster implements TokenSource {
       if (!token) throw new ClusterError('NOT_LEADER', 'no lock token');
       [asks, registrations] = await Promise.all([this.#takeAsks(token), this.#registrations()]);
     } catch (err) {
-      if (!(err instanceof ClusterError && err.code === 'NOT_LEADER')) this.#goStandalone(err);
+      if (!(err instanceof ClusterError && err.code === 'NOT_LEADER')) this.#commandFailed(err);
       const response = await this.#o.backend.fetchLatestConfigs(req, signal);
       this.#covered = new Set([...(req.products ?? []), ...(req.newProducts ?? [])]);
       return response;
@@ -573,7 +598,7 @@ export class Cluster implements TokenSource {
         this.#log.warn({ replica: this.replicaId }, 'cluster: lock lost during a round; not published');
       }
     } catch (err) {
-      this.#goStandalone(err);
+      this.#commandFailed(err);
     }
     return response;
   }
@@ -627,4 +652,9 @@ export class Cluster implements TokenSource {
       .set(this.#keys.registrationPrefix + this.replicaId, encodeRegistration(registration), 'PX', this.#o.clientsTtlMs)
       .catch(() => undefined);
   }
+}
+
+/** ioredis's commandTimeout rejection (the reply may well have arrived while the event loop was blocked). */
+function isCommandTimeout(err: unknown): boolean {
+  return err instanceof Error && /timed out/i.test(err.message);
 }

@@ -1,8 +1,17 @@
 // Atomic Redis scripts. Every write a leader makes is fenced: it happens only while the lock holds this leader's token.
 
-/** KEYS: leader, fence. ARGV: replicaId, ttlMs. Returns the new fencing token, or 0 when the lock is held. */
+/**
+ * KEYS: leader, fence. ARGV: replicaId, ttlMs. Returns the new fencing token, or 0 when another replica holds the
+ * lock. Re-entrant: when this replica already holds it (an earlier ACQUIRE whose reply timed out), its token again.
+ */
 export const ACQUIRE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local held = redis.call('GET', KEYS[1])
+if held then
+  local mine = ARGV[1] .. ':'
+  if string.sub(held, 1, #mine) ~= mine then return 0 end
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(string.sub(held, #mine + 1))
+end
 local fence = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. fence, 'PX', ARGV[2])
 return fence`;

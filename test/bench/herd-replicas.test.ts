@@ -2,28 +2,15 @@
 // children sharing a Redis the bench spawns (then the same two without it), one backend simulator, a small herd spread
 // over both. Checks the shape — fleet backend calls reported, one leader and one follower, every tracer served the
 // current flags — never the speed.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { HerdResults } from '../../bench/herd/index.js';
 import { redisServerAvailable } from '../helpers/redis-server.js';
+import { runBench } from '../helpers/bench-cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/rc-agent', import.meta.url));
 const TRACERS = 60;
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(BIN, ['bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 t.test(
   'bench herd --replicas 2: a Redis fleet and independent replicas, fleet backend calls and modes',

@@ -1,26 +1,12 @@
 // Smoke runs of both benchmarks with tiny parameters, through the real command line (`rc-agent bench …`): they
 // start real agent children and a backend simulator on loopback, and must write results.json and an HTML report
 // with SVG charts. Only the shape of the output is checked, never the speed.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import type { HerdResults } from '../../bench/herd/index.js';
-
-const BIN = fileURLToPath(new URL('../../bin/rc-agent', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(BIN, ['bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runBench } from '../helpers/bench-cli.js';
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'rc-bench-smoke-'));

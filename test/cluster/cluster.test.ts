@@ -1,19 +1,22 @@
 // The Cluster on its own, in process, on a real Redis: a replica started while Redis is down serves standalone (and
 // says why), joins as leader when Redis comes up, releases its lock on stop so that another replica leads at once;
 // two fleets (cluster names) on one Redis never share a lock.
+import { performance } from 'node:perf_hooks';
 import t from 'tap';
+import { Redis } from 'ioredis';
 import { Cluster } from '../../src/cluster/index.js';
+import { ACQUIRE, RENEW } from '../../src/cluster/scripts.js';
 import { loadConfig, type ClusterConfig } from '../../src/config/index.js';
 import { waitUntil } from '../helpers/agent-process.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { SignedTestBackend, FFE_FILE } from '../helpers/signed-backend.js';
 import { redisServerAvailable, startRedisServer } from '../helpers/redis-server.js';
 
-function cluster(t: { teardown(fn: () => unknown): void }, url: string, name = 'c'): Cluster {
+function cluster(t: { teardown(fn: () => unknown): void }, url: string, name = 'c', lockTtlMs = 300): Cluster {
   const config: ClusterConfig = {
     redisUrl: url,
     name,
-    lockTtlMs: 300,
+    lockTtlMs,
     connectTimeoutMs: 200,
     commandTimeoutMs: 200,
   };
@@ -83,4 +86,69 @@ t.test('cluster keys: standalone by default; env vars and durations', (t) => {
     'a bad cluster name names the key',
   );
   t.end();
+});
+
+/** Keeps this process's event loop blocked for `ms` (what a replica answering a herd or verifying a big round does). */
+function blockEventLoop(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy: nothing else runs, timers and socket reads wait
+  }
+}
+
+t.test(
+  'a blocked event loop past the command timeout does not make a replica drop out of the fleet',
+  { skip: !redisServerAvailable() },
+  async (t) => {
+    const redis = await startRedisServer(t);
+    const a = cluster(t, redis.url, 'c', 1500); // command timeout 200 ms, a tick every 500 ms
+    a.start();
+    await waitUntil('leader', () => (a.mode === 'leader' ? true : undefined), 5000);
+    const fence = a.status().fencingToken;
+    // The leader's next lock renewals are sent, then the event loop stays blocked past the command timeout: Redis
+    // answers at once, but the reply is read only after the command's timer fired.
+    type Send = (this: Redis, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
+    const proto = Redis.prototype as unknown as { sendCommand: Send };
+    const send = proto.sendCommand;
+    let toBlock = 0;
+    let blocked = 0;
+    proto.sendCommand = function (command, stream) {
+      const sent = send.call(this, command, stream);
+      if (toBlock > 0 && command.name === 'eval' && command.args[0] === RENEW) {
+        toBlock--;
+        blocked++;
+        // Blocked right after this turn (as by the next HTTP request's work): Redis answers meanwhile, but the
+        // command's timer is due before the socket is read again.
+        setImmediate(() => blockEventLoop(350));
+      }
+      return sent;
+    };
+    t.teardown(() => {
+      proto.sendCommand = send;
+    });
+    const modes = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      toBlock = 1;
+      await waitUntil('a renewal blocked', () => (toBlock === 0 ? true : undefined), 5000);
+      for (let j = 0; j < 10; j++) {
+        await new Promise((r) => setTimeout(r, 20));
+        modes.add(a.mode);
+      }
+    }
+    t.equal(blocked, 3, 'three renewals were caught by a blocked event loop');
+    t.same([...modes], ['leader'], 'it stayed the leader throughout');
+    t.equal(a.status().fencingToken, fence, 'with the same fencing token (no lock hand-over)');
+  },
+);
+
+t.test('ACQUIRE is re-entrant for the holder whose reply was lost', { skip: !redisServerAvailable() }, async (t) => {
+  const redis = await startRedisServer(t);
+  const admin = new Redis(redis.url);
+  t.teardown(() => admin.disconnect());
+  const first = Number(await admin.eval(ACQUIRE, 2, 'L', 'F', 'r1', 5000));
+  t.equal(first, 1, 'the first acquisition gets fencing token 1');
+  t.equal(Number(await admin.eval(ACQUIRE, 2, 'L', 'F', 'r1', 5000)), 1, 'the holder asking again gets its token');
+  t.equal(Number(await admin.eval(ACQUIRE, 2, 'L', 'F', 'r2', 5000)), 0, 'another replica gets nothing');
+  t.equal(Number(await admin.eval(ACQUIRE, 2, 'L', 'F', 'r', 5000)), 0, 'nor one whose ID is a prefix of the holder');
+  t.equal(await admin.get('L'), 'r1:1');
 });
