@@ -401,12 +401,28 @@ export class Cluster implements TokenSource {
     this.#phases.observe({ phase }, Math.max(0, ms) / 1000);
   }
 
+  /**
+   * A round's record; undefined when Redis cannot give it (a timeout is retried once, as in the tick: the reply may
+   * only have been read late) — that is not a bad round, so not counted as rejected: the ask times out and this
+   * replica fetches itself. A record that does not parse is rejected.
+   */
   async #readRound(id: number): Promise<RoundRecord | undefined> {
+    const key = this.#keys.roundPrefix + String(id);
+    let text: string | null;
     try {
-      const text = await this.#redis.get(this.#keys.roundPrefix + String(id));
-      return text === null ? undefined : decodeRound(text);
+      text = await this.#redis.get(key).catch((err: unknown) => {
+        if (isCommandTimeout(err)) return this.#redis.get(key);
+        throw err;
+      });
     } catch (err) {
-      this.#noteRejected(`round ${id} unreadable: ${(err as Error).message}`);
+      this.#log.info({ replica: this.replicaId, err: (err as Error).message }, `cluster: round ${id} unreadable`);
+      return undefined;
+    }
+    if (text === null) return undefined;
+    try {
+      return decodeRound(text);
+    } catch (err) {
+      this.#noteRejected(`round ${id} malformed: ${(err as Error).message}`);
       return undefined;
     }
   }

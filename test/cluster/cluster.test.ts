@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { Cluster } from '../../src/cluster/index.js';
+import { Cluster, clusterKeys, encodeRound, type RoundRecord } from '../../src/cluster/index.js';
 import { ACQUIRE, RENEW } from '../../src/cluster/scripts.js';
 import { loadConfig, type ClusterConfig } from '../../src/config/index.js';
 import { waitUntil } from '../helpers/agent-process.js';
@@ -96,6 +96,41 @@ function blockEventLoop(ms: number): void {
   }
 }
 
+/**
+ * Blocks the event loop for 350 ms right after each of the next armed commands matching `match` is sent (as the next
+ * HTTP request's work would): Redis answers meanwhile, but the command's timer is due before the socket is read.
+ */
+function blockAfterSending(
+  t: { teardown(fn: () => unknown): void },
+  match: (name: string, args: readonly unknown[]) => boolean,
+): { arm(n: number): void; readonly armed: number; readonly blocked: number } {
+  type Send = (this: Redis, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
+  const proto = Redis.prototype as unknown as { sendCommand: Send };
+  const send = proto.sendCommand;
+  const state = { armed: 0, blocked: 0 };
+  proto.sendCommand = function (command, stream) {
+    const sent = send.call(this, command, stream);
+    if (state.armed > 0 && match(command.name, command.args)) {
+      state.armed--;
+      state.blocked++;
+      setImmediate(() => blockEventLoop(350));
+    }
+    return sent;
+  };
+  t.teardown(() => {
+    proto.sendCommand = send;
+  });
+  return {
+    arm: (n) => (state.armed = n),
+    get armed() {
+      return state.armed;
+    },
+    get blocked() {
+      return state.blocked;
+    },
+  };
+}
+
 t.test(
   'a blocked event loop past the command timeout does not make a replica drop out of the fleet',
   { skip: !redisServerAvailable() },
@@ -107,35 +142,17 @@ t.test(
     const fence = a.status().fencingToken;
     // The leader's next lock renewals are sent, then the event loop stays blocked past the command timeout: Redis
     // answers at once, but the reply is read only after the command's timer fired.
-    type Send = (this: Redis, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
-    const proto = Redis.prototype as unknown as { sendCommand: Send };
-    const send = proto.sendCommand;
-    let toBlock = 0;
-    let blocked = 0;
-    proto.sendCommand = function (command, stream) {
-      const sent = send.call(this, command, stream);
-      if (toBlock > 0 && command.name === 'eval' && command.args[0] === RENEW) {
-        toBlock--;
-        blocked++;
-        // Blocked right after this turn (as by the next HTTP request's work): Redis answers meanwhile, but the
-        // command's timer is due before the socket is read again.
-        setImmediate(() => blockEventLoop(350));
-      }
-      return sent;
-    };
-    t.teardown(() => {
-      proto.sendCommand = send;
-    });
+    const block = blockAfterSending(t, (name, args) => name === 'eval' && args[0] === RENEW);
     const modes = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      toBlock = 1;
-      await waitUntil('a renewal blocked', () => (toBlock === 0 ? true : undefined), 5000);
+      block.arm(1);
+      await waitUntil('a renewal blocked', () => (block.armed === 0 ? true : undefined), 5000);
       for (let j = 0; j < 10; j++) {
         await new Promise((r) => setTimeout(r, 20));
         modes.add(a.mode);
       }
     }
-    t.equal(blocked, 3, 'three renewals were caught by a blocked event loop');
+    t.equal(block.blocked, 3, 'three renewals were caught by a blocked event loop');
     t.same([...modes], ['leader'], 'it stayed the leader throughout');
     t.equal(a.status().fencingToken, fence, 'with the same fencing token (no lock hand-over)');
   },
@@ -152,3 +169,46 @@ t.test('ACQUIRE is re-entrant for the holder whose reply was lost', { skip: !red
   t.equal(Number(await admin.eval(ACQUIRE, 2, 'L', 'F', 'r', 5000)), 0, 'nor one whose ID is a prefix of the holder');
   t.equal(await admin.get('L'), 'r1:1');
 });
+
+t.test(
+  'a round read that timed out is read again, not counted as rejected; a malformed one is rejected',
+  { skip: !redisServerAvailable() },
+  async (t) => {
+    const redis = await startRedisServer(t);
+    const leader = cluster(t, redis.url, 'r', 1500);
+    leader.start();
+    await waitUntil('leader', () => (leader.mode === 'leader' ? true : undefined), 5000);
+    const f = cluster(t, redis.url, 'r', 1500);
+    f.start();
+    await waitUntil('follower', () => (f.mode === 'follower' ? true : undefined), 5000);
+    const admin = new Redis(redis.url);
+    t.teardown(() => admin.disconnect());
+    const keys = clusterKeys('r', 'k');
+    const round: RoundRecord = {
+      fence: 1,
+      leader: 'l',
+      basis: { configSnapshot: 1, configRoot: 1, directorRoot: 1, clientState: '', hasError: false, orgUuid: 'o' },
+      products: ['FFE_FLAGS'],
+      newProducts: [],
+      askIds: [],
+      fetchStartedAtMs: Date.now(),
+      publishedAtMs: Date.now(),
+      payload: new Uint8Array([1]),
+    };
+    await admin.set(`${keys.roundPrefix}1`, encodeRound(round));
+    const block = blockAfterSending(t, (name, args) => name === 'get' && args[0] === `${keys.roundPrefix}1`);
+    block.arm(1);
+    await admin.publish(keys.roundsChannel, '1');
+    await waitUntil(
+      'the read was caught by a blocked event loop',
+      () => (block.blocked === 1 ? true : undefined),
+      5000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    t.equal(f.status().roundsRejected, 0, 'a read that timed out is not a rejected round');
+    await admin.set(`${keys.roundPrefix}2`, '{"fence":1}');
+    await admin.publish(keys.roundsChannel, '2');
+    await waitUntil('rejected', () => (f.status().roundsRejected === 1 ? true : undefined), 5000);
+    t.pass('a malformed round is rejected');
+  },
+);
