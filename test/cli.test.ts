@@ -78,8 +78,21 @@ t.test('a busy port or a run_path in use stops start-up with one line naming the
     (err: { code: number; stderr: string }) => err,
   );
   t.equal(failed?.code, 2);
-  t.match(failed?.stderr, new RegExp(`^rc-agent: cannot listen for HTTP on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\): set apm_config\\.receiver_port \\(DD_APM_RECEIVER_PORT\\)`));
-  t.equal(failed?.stderr.trim().split('\n').filter((l) => l.startsWith('rc-agent:') || l.includes(' at ')).length, 1, 'one line, no stack');
+  t.match(
+    failed?.stderr,
+    new RegExp(
+      `^rc-agent: cannot listen for HTTP on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\): set apm_config\\.receiver_port \\(DD_APM_RECEIVER_PORT\\)`,
+      'm',
+    ),
+  );
+  t.equal(
+    failed?.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('rc-agent:') || l.includes(' at ')).length,
+    1,
+    'one line, no stack',
+  );
 
   writeFileSync(join(runPath, 'rc-agent.pid'), `${process.pid}\n`); // a live owner: this test process
   const locked = await run(BIN, ['run'], { env: { ...env, DD_APM_RECEIVER_PORT: '0' } }).then(
@@ -87,5 +100,8 @@ t.test('a busy port or a run_path in use stops start-up with one line naming the
     (err: { code: number; stderr: string }) => err,
   );
   t.equal(locked?.code, 2);
-  t.match(locked?.stderr, /run_path .* is in use by another rc-agent \(pid \d+\): give each agent its own run_path \(DD_RUN_PATH\)/);
+  t.match(
+    locked?.stderr,
+    /run_path .* is in use by another rc-agent \(pid \d+\): give each agent its own run_path \(DD_RUN_PATH\)/,
+  );
 });
