@@ -1,6 +1,6 @@
 // Errors of the cluster layer (Redis shared by replicas). None reaches a tracer: every failure degrades the replica to
 // standalone polling or to fetching from the backend itself.
-import { CodedError, codesOf, type ErrorCodeDocs } from '../errors/index.js';
+import { CodedError, type ErrorCodeDocs } from '../errors/index.js';
 
 export const CLUSTER_ERROR_DOCS = {
   REDIS_UNAVAILABLE: 'Redis refused, timed out or is not connected',
@@ -9,7 +9,6 @@ export const CLUSTER_ERROR_DOCS = {
 } as const satisfies ErrorCodeDocs<string>;
 
 export type ClusterErrorCode = keyof typeof CLUSTER_ERROR_DOCS;
-export const CLUSTER_ERROR_CODES = codesOf(CLUSTER_ERROR_DOCS);
 
 export class ClusterError extends CodedError<ClusterErrorCode> {
   override readonly name = 'ClusterError';

@@ -1,5 +1,5 @@
 // Configuration errors: always name the key (and the env var when it came from one) and the offending value.
-import { CodedError, codesOf, type ErrorCodeDocs } from '../errors/index.js';
+import { CodedError, type ErrorCodeDocs } from '../errors/index.js';
 
 export const CONFIG_ERROR_DOCS = {
   INVALID_VALUE: 'a key has a value rc-agent cannot use (wrong type, out of range, inconsistent with another key)',
@@ -8,7 +8,6 @@ export const CONFIG_ERROR_DOCS = {
 } as const satisfies ErrorCodeDocs<string>;
 
 export type ConfigErrorCode = keyof typeof CONFIG_ERROR_DOCS;
-export const CONFIG_ERROR_CODES = codesOf(CONFIG_ERROR_DOCS);
 
 export class ConfigError extends CodedError<ConfigErrorCode> {
   override readonly name = 'ConfigError';

@@ -1,5 +1,5 @@
 // Errors of the config stream, its registry and its consumer library.
-import { CodedError, codesOf, type ErrorCodeDocs } from '../errors/index.js';
+import { CodedError, type ErrorCodeDocs } from '../errors/index.js';
 
 export const CONFIG_STREAM_ERROR_DOCS = {
   READY_TIMEOUT: 'the first snapshot did not arrive within the ready timeout',
@@ -10,7 +10,6 @@ export const CONFIG_STREAM_ERROR_DOCS = {
 } as const satisfies ErrorCodeDocs<string>;
 
 export type ConfigStreamErrorCode = keyof typeof CONFIG_STREAM_ERROR_DOCS;
-export const CONFIG_STREAM_ERROR_CODES = codesOf(CONFIG_STREAM_ERROR_DOCS);
 
 export class ConfigStreamError extends CodedError<ConfigStreamErrorCode> {
   override readonly name = 'ConfigStreamError';
