@@ -18,7 +18,7 @@ export interface LoadConfigOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Values that win over file and env (tests, CLI flags), by datadog.yaml key. */
   readonly overrides?: Partial<Record<ConfigKey, unknown>>;
-  /** Told where each key's value came from (the config stream's sources; see sources.ts). */
+  /** Told each key's parsed value (durations as `Duration`) and where it came from (the config stream's sources). */
   readonly onResolved?: (key: ConfigKey, value: unknown, origin: ValueOrigin) => void;
   /** Told the parsed file document (keys rc-agent does not read are streamed too). */
   readonly onFileDocument?: (doc: Readonly<Record<string, unknown>>) => void;
