@@ -26,8 +26,14 @@ t.test('unknown keys: one warning each, with a did-you-mean when a known key is 
       'unknown key remote_configuration.refresh_intervall in the config file: ignored (did you mean remote_configuration.refresh_interval?)',
     ),
   );
-  t.ok(c.warnings.includes('unknown key some_agent_option in the config file: ignored'), 'no suggestion when none is near');
-  t.notOk(c.warnings.some((w) => w.includes('fast_lane.products')), 'known keys (lists included) are not warned about');
+  t.ok(
+    c.warnings.includes('unknown key some_agent_option in the config file: ignored'),
+    'no suggestion when none is near',
+  );
+  t.notOk(
+    c.warnings.some((w) => w.includes('fast_lane.products')),
+    'known keys (lists included) are not warned about',
+  );
   t.end();
 });
 
@@ -46,7 +52,10 @@ t.test('duration errors say what is accepted', (t) => {
     t.fail('accepted');
   } catch (err) {
     t.ok(err instanceof ConfigError);
-    t.match((err as Error).message, /stop_timeout \(env DD_STOP_TIMEOUT\): invalid value "ten seconds": expected a duration: seconds \(30, 0\.5\) or a Go duration string \(500ms, 30s, 1m, 1h30m\)/);
+    t.match(
+      (err as Error).message,
+      /stop_timeout \(env DD_STOP_TIMEOUT\): invalid value "ten seconds": expected a duration: seconds \(30, 0\.5\) or a Go duration string \(500ms, 30s, 1m, 1h30m\)/,
+    );
     t.notMatch((err as Error).message, /NaN|received/, 'no validator wording');
   }
   t.end();
