@@ -320,7 +320,15 @@ function logBypassSummary(service: RemoteConfigService, log: pino.Logger): () =>
     if (!log.isLevelEnabled('debug')) return;
     const counts = service.status().bypass;
     const line = Object.entries(counts)
-      .map(([lane, outcomes]) => `${lane}: ${Object.entries(outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ') || 'none'}`)
+      .map(
+        ([lane, outcomes]) =>
+          `${lane}: ${
+            Object.entries(outcomes)
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => `${k}=${n}`)
+              .join(' ') || 'none'
+          }`,
+      )
       .join('; ');
     log.debug({ bypass: counts }, `new clients so far — ${line}`);
   }, BYPASS_SUMMARY_INTERVAL_MS);

@@ -45,7 +45,9 @@ program
     } catch (err) {
       // a configured file that cannot be used (container_tags_file …), a busy port, a data dir in use: one line
       const known =
-        err instanceof ConfigError || err instanceof ContainerTagsError ? err.message : startupErrorMessage(err, config);
+        err instanceof ConfigError || err instanceof ContainerTagsError
+          ? err.message
+          : startupErrorMessage(err, config);
       if (known !== undefined) {
         process.stderr.write(`rc-agent: ${known}\n`);
         process.exit(2);
@@ -94,7 +96,8 @@ program
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
         const width = Math.max(...rows.map((r) => r.key.length));
-        for (const r of rows) process.stdout.write(`${r.key.padEnd(width)}  ${JSON.stringify(r.value)}  (${r.source})\n`);
+        for (const r of rows)
+          process.stdout.write(`${r.key.padEnd(width)}  ${JSON.stringify(r.value)}  (${r.source})\n`);
       }
       for (const warning of config.warnings) process.stderr.write(`rc-agent config: warning: ${warning}\n`);
     } catch (err) {
