@@ -3,6 +3,7 @@ export {
   runHerd,
   validateHerdOptions,
   compareScenarios,
+  speedup,
   summarise,
   spread,
   generatorVerdict,
@@ -11,7 +12,7 @@ export {
   GENERATOR_MAX_CPU_BUSIEST_SECOND,
   type HerdRunOutput,
 } from './run-herd.js';
-export { renderHerdReport, herdSummaryText } from './herd-report.js';
+export { renderHerdReport, herdSummaryText, herdHeadline, headlineOrder, rangeText } from './herd-report.js';
 export { bootOffsetMs } from './generator-load.js';
 export { realTracerEnv, TRACER_APP_PATH } from './real-load.js';
 export { scenarioKey, TIMINGS } from './herd-types.js';
