@@ -1,0 +1,354 @@
+// `rc-agent bench newconn`: what one new tracer (a new connection plus its first /v0.7/config request) costs the
+// server, for rc-agent and for two references answering the same reply bytes from memory on the same core — a bare
+// `http.createServer` (the platform's floor) and a fastify route (the HTTP framework) — driven by the herd's
+// raw-socket generator (one connection per tracer, dd-trace-js bodies) at the same boot rate. Rounds alternate the
+// three targets so drifting background load hits each alike; the cheapest round of each counts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+import { BenchError } from '../error.js';
+import {
+  TRACER_PRODUCTS,
+  collectRunInfo,
+  createProgress,
+  expectedPaths,
+  pinSelf,
+  pinnedCommand,
+  planCpus,
+  readProcSample,
+  requireAtLeast,
+  startAgentProcess,
+  startBenchBackend,
+  stopChild,
+  trackChild,
+  tsxLoaderUrl,
+  writeBenchConfigs,
+  writeBenchOutput,
+  type AgentProcess,
+  type BenchOutputPaths,
+  type CpuPlan,
+  type RunInfo,
+} from '../common/index.js';
+import {
+  LaneState,
+  generatorVerdict,
+  populationLanes,
+  prepareGenerators,
+  type HerdRoundResult,
+  type LaneProfile,
+} from '../herd/index.js';
+import type { BackendSimulator } from '../../src/backend/index.js';
+import { renderNewconnReport } from './newconn-report.js';
+
+export const NEWCONN_TARGETS = ['node', 'fastify', 'agent'] as const;
+export type NewconnTarget = (typeof NEWCONN_TARGETS)[number];
+
+export const TARGET_DESCRIPTIONS: Readonly<Record<NewconnTarget, string>> = {
+  node: 'bare node:http createServer, the captured reply from memory (the floor)',
+  fastify: 'a fastify route set up like the agent app, the same bytes from memory',
+  agent: 'rc-agent (fastlane), a real first poll of a new client',
+};
+
+export interface NewconnOptions {
+  readonly repoRoot: string;
+  readonly outDir: string;
+  readonly tracers: number;
+  readonly rampMs: number;
+  readonly rounds: number;
+  readonly capMs: number;
+  readonly pin: boolean;
+  readonly progress: boolean;
+  readonly agentEnv?: Readonly<Record<string, string>>;
+}
+
+export interface NewconnRound {
+  readonly target: NewconnTarget;
+  readonly round: number;
+  readonly cpuSeconds: number;
+  /** server CPU per new tracer, ms (the herd's window includes the few second polls of the earliest tracers) */
+  readonly cpuMsPerNewTracer: number;
+  readonly requests: number;
+  readonly delivered: number;
+  readonly timeouts: number;
+  readonly errors: number;
+  readonly stoppedBy: 'all-delivered' | 'cap';
+  readonly generator: NonNullable<HerdRoundResult['generator']>;
+}
+
+export interface NewconnTargetResult {
+  /** cheapest valid round (cheapest round when none is valid) */
+  readonly cpuMsPerNewTracer: number;
+  /** this target's CPU per new tracer ÷ the bare node floor's */
+  readonly timesFloor: number;
+  readonly valid: boolean;
+}
+
+export interface NewconnResults {
+  readonly kind: 'newconn';
+  readonly run: RunInfo;
+  readonly cpu: CpuPlan;
+  readonly config: Omit<NewconnOptions, 'repoRoot' | 'outDir' | 'progress'> & { readonly replyBytes: number };
+  readonly targets: Readonly<Record<NewconnTarget, NewconnTargetResult>>;
+  /** floor ÷ agent: the share of the agent's cost per new tracer that any Node HTTP server pays */
+  readonly platformShare: number;
+  readonly rounds: readonly NewconnRound[];
+}
+
+const AGENT_READY_TIMEOUT_MS = 30_000;
+const WATCH_INTERVAL_MS = 100;
+/** After a round's sockets close, before the next round samples the CPU. */
+const SETTLE_MS = 500;
+const CAPTURE_RETRY_MS = 200;
+
+export function validateNewconnOptions(opts: NewconnOptions): void {
+  requireAtLeast('tracers', opts.tracers, 1);
+  requireAtLeast('ramp-ms', opts.rampMs, 0);
+  requireAtLeast('rounds', opts.rounds, 1);
+  requireAtLeast('cap-ms', opts.capMs, 0);
+}
+
+export async function runNewconn(opts: NewconnOptions): Promise<{ results: NewconnResults } & BenchOutputPaths> {
+  validateNewconnOptions(opts);
+  const run = collectRunInfo(opts.repoRoot);
+  const cpu = planCpus(opts.pin);
+  if (cpu.pinned && cpu.loadCpus !== undefined) pinSelf(cpu.loadCpus);
+  mkdirSync(opts.outDir, { recursive: true });
+  const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-newconn-'));
+  let backend: BackendSimulator | undefined;
+  let agent: AgentProcess | undefined;
+  const floors: FloorServer[] = [];
+  try {
+    const configs = writeBenchConfigs(join(workDir, 'configs'));
+    const stateDir = join(workDir, 'backend-state');
+    mkdirSync(stateDir, { recursive: true });
+    backend = await startBenchBackend({ configsDir: configs.dir, stateDir, rttMs: 0 });
+    agent = await startAgentProcess({
+      repoRoot: opts.repoRoot,
+      policy: 'fastlane',
+      backendUrl: backend.url,
+      backendStateDir: stateDir,
+      runPath: join(workDir, 'agent'),
+      ...(cpu.agentCpus === undefined ? {} : { cpus: cpu.agentCpus }),
+      ...(opts.agentEnv === undefined ? {} : { env: opts.agentEnv }),
+    });
+    await agent.waitReady(AGENT_READY_TIMEOUT_MS);
+    // dd-trace-js as shipped: one lane, every product
+    const lanes = populationLanes('unchanged', TRACER_PRODUCTS);
+    const expected = expectedPaths(configs, TRACER_PRODUCTS);
+    const reply = await captureFirstPoll(agent.httpUrl, lanes[0]!.profile, expected);
+    const replyFile = join(workDir, 'reply.json');
+    writeFileSync(
+      replyFile,
+      JSON.stringify({ contentType: reply.contentType, bodyBase64: reply.body.toString('base64') }),
+    );
+    for (const kind of ['node', 'fastify'] as const) {
+      floors.push(await startFloorServer(opts.repoRoot, kind, replyFile, cpu.agentCpus));
+    }
+    const agentPid = agent.pid;
+    const targets: Record<NewconnTarget, { port: number; sample: () => number | undefined }> = {
+      node: floorTarget(floors[0]!),
+      fastify: floorTarget(floors[1]!),
+      agent: { port: Number(new URL(agent.httpUrl).port), sample: () => readProcSample(agentPid)?.cpuSeconds },
+    };
+    const rounds: NewconnRound[] = [];
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const target of NEWCONN_TARGETS) {
+        const label = `${target} ${round}/${opts.rounds}`;
+        const generators = await prepareGenerators({
+          repoRoot: opts.repoRoot,
+          procs: 1,
+          tracers: opts.tracers,
+          rampMs: opts.rampMs,
+          lanes,
+          timing: { pollIntervalMs: 5000, fastPollIntervalMs: 1000 },
+          requestTimeoutMs: 2000,
+          expectedPaths: expected,
+          ffePath: configs.ffePath,
+        });
+        try {
+          const { port, sample } = targets[target];
+          const before = sample();
+          const load = generators.start('127.0.0.1', port, [{ sha256: configs.ffeSha256, sinceMs: 0 }]);
+          const bar = opts.progress ? createProgress(label.padEnd(14), load.total, '') : undefined;
+          const deadlineMs = Date.now() + opts.rampMs + opts.capMs;
+          let stoppedBy: NewconnRound['stoppedBy'] = 'cap';
+          while (Date.now() < deadlineMs) {
+            const p = load.progress();
+            bar?.update(p.all);
+            if (p.all >= load.total) {
+              stoppedBy = 'all-delivered';
+              break;
+            }
+            await Promise.race([sleep(WATCH_INTERVAL_MS), load.failed]);
+          }
+          bar?.stop();
+          const after = sample();
+          const { tracers, generators: stats } = await load.stop();
+          if (before === undefined || after === undefined || stats === null) {
+            throw new BenchError('LOAD_GENERATOR', `${label}: no server CPU from /proc or no generator statistics`);
+          }
+          const sum = (f: (t: (typeof tracers)[number]) => number | null): number =>
+            tracers.reduce((s, t) => s + (f(t) ?? 0), 0);
+          const cpuSeconds = after - before;
+          const r: NewconnRound = {
+            target,
+            round,
+            cpuSeconds: round3(cpuSeconds),
+            cpuMsPerNewTracer: round3((cpuSeconds * 1000) / opts.tracers),
+            requests: sum((t) => t.requests),
+            delivered: tracers.filter((t) => t.allMs !== null).length,
+            timeouts: sum((t) => t.timeouts),
+            errors: sum((t) => t.errors),
+            stoppedBy,
+            generator: generatorVerdict(stats, cpu),
+          };
+          rounds.push(r);
+          process.stderr.write(`newconn: ${label}: ${roundLine(r, opts.tracers)}\n`);
+        } finally {
+          await generators.close();
+        }
+        await sleep(SETTLE_MS);
+      }
+    }
+    const pick = (target: NewconnTarget): { cpuMs: number; valid: boolean } => {
+      const all = rounds.filter((r) => r.target === target);
+      const valid = all.filter((r) => r.generator.valid && r.delivered === opts.tracers);
+      const from = valid.length > 0 ? valid : all;
+      return { cpuMs: Math.min(...from.map((r) => r.cpuMsPerNewTracer)), valid: valid.length > 0 };
+    };
+    const floor = pick('node').cpuMs;
+    const result = (target: NewconnTarget): NewconnTargetResult => {
+      const { cpuMs, valid } = pick(target);
+      return { cpuMsPerNewTracer: cpuMs, timesFloor: floor > 0 ? round2(cpuMs / floor) : 0, valid };
+    };
+    const agentMs = pick('agent').cpuMs;
+    const results: NewconnResults = {
+      kind: 'newconn',
+      run,
+      cpu,
+      config: {
+        tracers: opts.tracers,
+        rampMs: opts.rampMs,
+        rounds: opts.rounds,
+        capMs: opts.capMs,
+        pin: opts.pin,
+        replyBytes: reply.body.length,
+        ...(opts.agentEnv === undefined ? {} : { agentEnv: opts.agentEnv }),
+      },
+      targets: { node: result('node'), fastify: result('fastify'), agent: result('agent') },
+      platformShare: agentMs > 0 ? round2(floor / agentMs) : 0,
+      rounds,
+    };
+    const paths = await writeBenchOutput(opts.outDir, 'newconn', results, () => renderNewconnReport(results));
+    return { results, ...paths };
+  } finally {
+    for (const f of floors) await f.stop();
+    await agent?.stop();
+    await backend?.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function roundLine(r: NewconnRound, tracers: number): string {
+  return (
+    `${r.cpuMsPerNewTracer} ms CPU per new tracer (${r.cpuSeconds} s), ${r.delivered}/${tracers} delivered, ` +
+    `${r.requests} requests, timeouts ${r.timeouts}, errors ${r.errors}, stopped by ${r.stoppedBy}` +
+    (r.generator.valid ? '' : ` — INVALID: ${r.generator.invalidReasons.join('; ')}`)
+  );
+}
+
+/**
+ * The agent's reply to a new dd-trace-js tracer's first poll once it serves every product (right after readiness
+ * only the prefetched fast-lane products are there): the bytes every reference server answers with.
+ */
+async function captureFirstPoll(
+  httpUrl: string,
+  profile: LaneProfile,
+  expected: readonly string[],
+): Promise<{ contentType: string; body: Buffer }> {
+  const deadlineMs = Date.now() + AGENT_READY_TIMEOUT_MS;
+  const initial = LaneState.initial(profile);
+  let last = 'no reply';
+  while (Date.now() < deadlineMs) {
+    const ids = { clientId: crypto.randomUUID(), runtimeId: crypto.randomUUID(), service: 'bench-svc-capture' };
+    const res = await request(`${httpUrl}/v0.7/config`, {
+      method: 'POST',
+      body: initial.template.render(ids),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    const body = Buffer.from(await res.body.arrayBuffer());
+    if (res.statusCode === 200) {
+      const held = initial.after(body.toString()).held;
+      if (expected.every((path) => held.has(path))) {
+        const type = res.headers['content-type'];
+        return { contentType: (Array.isArray(type) ? type[0] : type) ?? 'text/plain; charset=utf-8', body };
+      }
+      last = `${held.size}/${expected.length} configs`;
+    } else last = `status ${res.statusCode}`;
+    await sleep(CAPTURE_RETRY_MS);
+  }
+  throw new BenchError('AGENT_NOT_READY', `a new tracer's first poll never got every config (last: ${last})`);
+}
+
+interface FloorServer {
+  readonly pid: number;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+function floorTarget(f: FloorServer): { port: number; sample: () => number | undefined } {
+  return { port: f.port, sample: () => readProcSample(f.pid)?.cpuSeconds };
+}
+
+async function startFloorServer(
+  repoRoot: string,
+  kind: 'node' | 'fastify',
+  replyFile: string,
+  cpus: string | undefined,
+): Promise<FloorServer> {
+  const script = new URL('./floor-server.ts', import.meta.url).pathname;
+  const { command, args } = pinnedCommand(
+    process.execPath,
+    ['--import', tsxLoaderUrl(repoRoot), script, kind, replyFile],
+    cpus,
+  );
+  const child: ChildProcess = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  trackChild(child);
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout! });
+      const timer = setTimeout(
+        () => reject(new BenchError('LOAD_GENERATOR', `the ${kind} server did not start`)),
+        30_000,
+      );
+      lines.on('line', (line) => {
+        const match = /^listening \w+ (http:\/\/\S+)$/.exec(line);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          child.stdout?.resume();
+          resolve(match[1]);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new BenchError('LOAD_GENERATOR', `the ${kind} server exited (code ${code})`));
+      });
+    });
+    return { pid: child.pid!, port: Number(new URL(url).port), stop: () => stopChild(child, 5000) };
+  } catch (err) {
+    await stopChild(child, 5000);
+    throw err;
+  }
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
