@@ -1,6 +1,6 @@
 // The newconn report: server CPU per new tracer for rc-agent against the bare Node floor and a fastify route.
 import { escapeHtml, htmlPage, htmlTable, renderSvg, textTable } from '../report/index.js';
-import { NEWCONN_TARGETS, TARGET_DESCRIPTIONS, type NewconnResults } from './run-newconn.js';
+import { NEWCONN_TARGETS, TARGET_DESCRIPTIONS, type NewconnResults } from './newconn-types.js';
 
 const HEADERS = ['target', 'CPU ms / new tracer', '× floor', 'valid run', 'rounds (ms / new tracer)'];
 

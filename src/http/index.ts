@@ -18,6 +18,7 @@ export {
 } from './error-handler.js';
 export type { HttpFailure } from './error-handler.js';
 export { goJsonString } from './go-json-string.js';
+export { DecodedRequestCache } from './request-cache.js';
 export { normalizeService, normalizeTag } from './normalize.js';
 export {
   createContainerTagSource,
