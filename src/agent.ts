@@ -2,6 +2,7 @@
 // listeners) and stop in reverse under one stop_timeout for the whole agent: both listeners stop accepting at once,
 // in-flight requests drain, then the poll loop stops, the store closes and the logs are flushed.
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -225,8 +226,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       service: statusSource,
       logger: log,
       enabled: rc.enabled,
-      containerTags: (id) => containers.tags(id),
-      containerId: (headers) => containers.containerIdFromHeaders(headers),
+      // without any container tags, requests skip reading the container headers
+      ...(containers.empty
+        ? {}
+        : {
+            containerTags: (id: string) => containers.tags(id),
+            containerId: (headers: IncomingHttpHeaders) => containers.containerIdFromHeaders(headers),
+          }),
       version: RC_AGENT_VERSION,
       metrics: {
         contentType: metrics.registry.contentType,
