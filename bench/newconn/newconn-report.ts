@@ -2,13 +2,29 @@
 import { escapeHtml, htmlPage, htmlTable, renderSvg, textTable } from '../report/index.js';
 import { NEWCONN_TARGETS, TARGET_DESCRIPTIONS, type NewconnResults } from './newconn-types.js';
 
-const HEADERS = ['target', 'CPU ms / new tracer', '× floor', 'valid run', 'rounds (ms / new tracer)'];
+const HEADERS = [
+  'target',
+  'CPU ms / new tracer',
+  '× floor',
+  'CPU ms / request',
+  '× floor (per request)',
+  'valid run',
+  'rounds (ms / new tracer)',
+];
 
 function rows(results: NewconnResults): Array<Array<string | number>> {
   return NEWCONN_TARGETS.map((t) => {
     const r = results.targets[t];
     const per = results.rounds.filter((x) => x.target === t).map((x) => x.cpuMsPerNewTracer);
-    return [t, r.cpuMsPerNewTracer, r.timesFloor, r.valid ? 'yes' : 'NO', per.join(', ')];
+    return [
+      t,
+      r.cpuMsPerNewTracer,
+      r.timesFloor,
+      r.cpuMsPerRequest,
+      r.timesFloorPerRequest,
+      r.valid ? 'yes' : 'NO',
+      per.join(', '),
+    ];
   });
 }
 
@@ -17,6 +33,7 @@ export function newconnSummaryText(results: NewconnResults): string {
   return (
     `${textTable(HEADERS, rows(results))}\n` +
     `the bare Node floor is ${Math.round(results.platformShare * 100)} % of rc-agent's ${a} ms per new tracer` +
+    ` (${Math.round(results.platformSharePerRequest * 100)} % per request)` +
     ` (${results.config.tracers} tracers over ${results.config.rampMs} ms, reply ${results.config.replyBytes} B)\n`
   );
 }
@@ -38,7 +55,8 @@ export async function renderNewconnReport(results: NewconnResults): Promise<stri
   return htmlPage('rc-agent new-connection cost', [
     `<p>${escapeHtml(
       `${c.tracers} new dd-trace-js tracers booted over ${c.rampMs} ms by the herd's raw-socket generator, one connection ` +
-        `each; per target the server's CPU (from /proc) from the first boot until every tracer held all its configs, ÷ tracers. ` +
+        `each; per target the server's CPU (from /proc) from the first boot until every tracer held all its configs, ÷ tracers ` +
+        `(and ÷ requests: a request the generator timed out is retried on a new connection, as dd-trace-js does). ` +
         `Reply: ${c.replyBytes} bytes. ${c.rounds} alternating round(s), the cheapest valid one counts.`,
     )}</p>`,
     `<p>${escapeHtml(`CPU: ${results.cpu.description}. Machine: ${results.run.machine.cpuModel}, ${results.run.machine.cores} cores, node ${results.run.node}. Commit ${results.run.git.commit ?? 'unknown'}${results.run.git.dirty ? ' (with local changes)' : ''}, ${results.run.startedAt}.`)}</p>`,
@@ -51,12 +69,24 @@ export async function renderNewconnReport(results: NewconnResults): Promise<stri
     `<div class="charts"><div>${svg}</div></div>`,
     '<h2>Rounds</h2>',
     htmlTable(
-      ['target', 'round', 'CPU s', 'ms / new tracer', 'requests', 'delivered', 'timeouts', 'errors', 'generator'],
+      [
+        'target',
+        'round',
+        'CPU s',
+        'ms / new tracer',
+        'ms / request',
+        'requests',
+        'delivered',
+        'timeouts',
+        'errors',
+        'generator',
+      ],
       results.rounds.map((r) => [
         r.target,
         r.round,
         r.cpuSeconds,
         r.cpuMsPerNewTracer,
+        r.cpuMsPerRequest,
         r.requests,
         r.delivered,
         r.timeouts,

@@ -29,6 +29,11 @@ export interface NewconnRound {
   readonly cpuSeconds: number;
   /** server CPU per new tracer, ms (the herd's window includes the few second polls of the earliest tracers) */
   readonly cpuMsPerNewTracer: number;
+  /**
+   * server CPU per request, ms: the steadier figure when the generator was late (a timed-out request is retried on
+   * a new connection, as dd-trace-js does, so a tracer then costs more than one connection)
+   */
+  readonly cpuMsPerRequest: number;
   readonly requests: number;
   readonly delivered: number;
   readonly timeouts: number;
@@ -40,8 +45,12 @@ export interface NewconnRound {
 export interface NewconnTargetResult {
   /** cheapest valid round (cheapest round when none is valid) */
   readonly cpuMsPerNewTracer: number;
+  /** cheapest valid round's (cheapest round's when none is valid) CPU per request */
+  readonly cpuMsPerRequest: number;
   /** this target's CPU per new tracer ÷ the bare node floor's */
   readonly timesFloor: number;
+  /** the same by CPU per request */
+  readonly timesFloorPerRequest: number;
   readonly valid: boolean;
 }
 
@@ -53,5 +62,7 @@ export interface NewconnResults {
   readonly targets: Readonly<Record<NewconnTarget, NewconnTargetResult>>;
   /** floor ÷ agent: the share of the agent's cost per new tracer that any Node HTTP server pays */
   readonly platformShare: number;
+  /** the same by CPU per request */
+  readonly platformSharePerRequest: number;
   readonly rounds: readonly NewconnRound[];
 }

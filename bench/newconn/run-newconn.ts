@@ -31,13 +31,7 @@ import {
   type AgentProcess,
   type BenchOutputPaths,
 } from '../common/index.js';
-import {
-  LaneState,
-  generatorVerdict,
-  populationLanes,
-  prepareGenerators,
-  type LaneProfile,
-} from '../herd/index.js';
+import { LaneState, generatorVerdict, populationLanes, prepareGenerators, type LaneProfile } from '../herd/index.js';
 import type { BackendSimulator } from '../../src/backend/index.js';
 import { renderNewconnReport } from './newconn-report.js';
 import {
@@ -150,6 +144,13 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
             round,
             cpuSeconds: round3(cpuSeconds),
             cpuMsPerNewTracer: round3((cpuSeconds * 1000) / opts.tracers),
+            cpuMsPerRequest: round3(
+              (cpuSeconds * 1000) /
+                Math.max(
+                  1,
+                  sum((t) => t.requests),
+                ),
+            ),
             requests: sum((t) => t.requests),
             delivered: tracers.filter((t) => t.allMs !== null).length,
             timeouts: sum((t) => t.timeouts),
@@ -165,18 +166,29 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
         await sleep(SETTLE_MS);
       }
     }
-    const pick = (target: NewconnTarget): { cpuMs: number; valid: boolean } => {
+    const pick = (target: NewconnTarget): { perTracer: number; perRequest: number; valid: boolean } => {
       const all = rounds.filter((r) => r.target === target);
       const valid = all.filter((r) => r.generator.valid && r.delivered === opts.tracers);
       const from = valid.length > 0 ? valid : all;
-      return { cpuMs: Math.min(...from.map((r) => r.cpuMsPerNewTracer)), valid: valid.length > 0 };
+      return {
+        perTracer: Math.min(...from.map((r) => r.cpuMsPerNewTracer)),
+        perRequest: Math.min(...from.map((r) => r.cpuMsPerRequest)),
+        valid: valid.length > 0,
+      };
     };
-    const floor = pick('node').cpuMs;
+    const floor = pick('node');
+    const agentCost = pick('agent');
+    const ratio = (a: number, b: number): number => (b > 0 ? round2(a / b) : 0);
     const result = (target: NewconnTarget): NewconnTargetResult => {
-      const { cpuMs, valid } = pick(target);
-      return { cpuMsPerNewTracer: cpuMs, timesFloor: floor > 0 ? round2(cpuMs / floor) : 0, valid };
+      const { perTracer, perRequest, valid } = pick(target);
+      return {
+        cpuMsPerNewTracer: perTracer,
+        cpuMsPerRequest: perRequest,
+        timesFloor: ratio(perTracer, floor.perTracer),
+        timesFloorPerRequest: ratio(perRequest, floor.perRequest),
+        valid,
+      };
     };
-    const agentMs = pick('agent').cpuMs;
     const results: NewconnResults = {
       kind: 'newconn',
       run,
@@ -191,7 +203,8 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
         ...(opts.agentEnv === undefined ? {} : { agentEnv: opts.agentEnv }),
       },
       targets: { node: result('node'), fastify: result('fastify'), agent: result('agent') },
-      platformShare: agentMs > 0 ? round2(floor / agentMs) : 0,
+      platformShare: ratio(floor.perTracer, agentCost.perTracer),
+      platformSharePerRequest: ratio(floor.perRequest, agentCost.perRequest),
       rounds,
     };
     const paths = await writeBenchOutput(opts.outDir, 'newconn', results, () => renderNewconnReport(results));
@@ -206,7 +219,8 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
 
 function roundLine(r: NewconnRound, tracers: number): string {
   return (
-    `${r.cpuMsPerNewTracer} ms CPU per new tracer (${r.cpuSeconds} s), ${r.delivered}/${tracers} delivered, ` +
+    `${r.cpuMsPerNewTracer} ms CPU per new tracer, ${r.cpuMsPerRequest} ms per request (${r.cpuSeconds} s), ` +
+    `${r.delivered}/${tracers} delivered, ` +
     `${r.requests} requests, timeouts ${r.timeouts}, errors ${r.errors}, stopped by ${r.stoppedBy}` +
     (r.generator.valid ? '' : ` — INVALID: ${r.generator.invalidReasons.join('; ')}`)
   );
