@@ -3,11 +3,9 @@
 // `http.createServer` (the platform's floor) and a fastify route (the HTTP framework) — driven by the herd's
 // raw-socket generator (one connection per tracer, dd-trace-js bodies) at the same boot rate. Rounds alternate the
 // three targets so drifting background load hits each alike; the cheapest round of each counts.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { BenchError } from '../error.js';
@@ -17,19 +15,18 @@ import {
   createProgress,
   expectedPaths,
   pinSelf,
-  pinnedCommand,
   planCpus,
   readProcSample,
   requireAtLeast,
   startAgentProcess,
   startBenchBackend,
-  stopChild,
-  trackChild,
+  startListeningChild,
   tsxLoaderUrl,
   writeBenchConfigs,
   writeBenchOutput,
   type AgentProcess,
   type BenchOutputPaths,
+  type ListeningChild,
 } from '../common/index.js';
 import { LaneState, generatorVerdict, populationLanes, prepareGenerators, type LaneProfile } from '../herd/index.js';
 import type { BackendSimulator } from '../../src/backend/index.js';
@@ -65,7 +62,7 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
   const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-newconn-'));
   let backend: BackendSimulator | undefined;
   let agent: AgentProcess | undefined;
-  const floors: FloorServer[] = [];
+  const floors: ListeningChild[] = [];
   try {
     const configs = writeBenchConfigs(join(workDir, 'configs'));
     const stateDir = join(workDir, 'backend-state');
@@ -259,55 +256,24 @@ async function captureFirstPoll(
   throw new BenchError('AGENT_NOT_READY', `a new tracer's first poll never got every config (last: ${last})`);
 }
 
-interface FloorServer {
-  readonly pid: number;
-  readonly port: number;
-  stop(): Promise<void>;
+function floorTarget(f: ListeningChild): { port: number; sample: () => number | undefined } {
+  return { port: Number(new URL(f.url).port), sample: () => readProcSample(f.pid)?.cpuSeconds };
 }
 
-function floorTarget(f: FloorServer): { port: number; sample: () => number | undefined } {
-  return { port: f.port, sample: () => readProcSample(f.pid)?.cpuSeconds };
-}
-
-async function startFloorServer(
+function startFloorServer(
   repoRoot: string,
   kind: 'node' | 'fastify',
   replyFile: string,
   cpus: string | undefined,
-): Promise<FloorServer> {
+): Promise<ListeningChild> {
   const script = new URL('./floor-server.ts', import.meta.url).pathname;
-  const { command, args } = pinnedCommand(
-    process.execPath,
-    ['--import', tsxLoaderUrl(repoRoot), script, kind, replyFile],
+  return startListeningChild({
+    what: kind,
+    command: process.execPath,
+    args: ['--import', tsxLoaderUrl(repoRoot), script, kind, replyFile],
+    cwd: repoRoot,
     cpus,
-  );
-  const child: ChildProcess = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  trackChild(child);
-  try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
-      const timer = setTimeout(
-        () => reject(new BenchError('LOAD_GENERATOR', `the ${kind} server did not start`)),
-        30_000,
-      );
-      lines.on('line', (line) => {
-        const match = /^listening \w+ (http:\/\/\S+)$/.exec(line);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          child.stdout?.resume();
-          resolve(match[1]);
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new BenchError('LOAD_GENERATOR', `the ${kind} server exited (code ${code})`));
-      });
-    });
-    return { pid: child.pid!, port: Number(new URL(url).port), stop: () => stopChild(child, 5000) };
-  } catch (err) {
-    await stopChild(child, 5000);
-    throw err;
-  }
+  });
 }
 
 function round2(v: number): number {
