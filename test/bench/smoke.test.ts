@@ -1,27 +1,12 @@
-// Smoke runs of the benchmarks with tiny parameters, through the real command line (`rc-agent bench …`): they
+// Smoke runs of both benchmarks with tiny parameters, through the real command line (`rc-agent bench …`): they
 // start real agent children and a backend simulator on loopback, and must write results.json and an HTML report
 // with SVG charts. Only the shape of the output is checked, never the speed.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
+import { runBench } from '../helpers/run-bench.js';
 import type { HerdResults } from '../../bench/herd/index.js';
-import type { NewconnResults } from '../../bench/newconn/index.js';
-
-const BIN = fileURLToPath(new URL('../../bin/rc-agent', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(BIN, ['bench', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'rc-bench-smoke-'));
@@ -133,38 +118,4 @@ t.test('bench throughput: rc-agent vs the static route, and gRPC', async (t) => 
   }
   t.equal(results.http.steady.replyBytes, 2, 'steady-state clients get {}');
   t.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg /);
-});
-
-t.test('bench newconn: CPU per new tracer for the bare node floor, fastify and rc-agent', async (t) => {
-  const out = tempDir(t);
-  const run = await runBench([
-    'newconn',
-    '--tracers',
-    '20',
-    '--ramp-ms',
-    '100',
-    '--rounds',
-    '1',
-    '--cap-ms',
-    '5000',
-    '--no-pin',
-    '--no-progress',
-    '--out',
-    out,
-  ]);
-  t.equal(run.code, 0, 'the bench exits 0', { stderr: run.stderr.slice(-4000) });
-  const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as NewconnResults;
-  t.equal(results.kind, 'newconn');
-  t.same(
-    results.rounds.map((r) => r.target),
-    ['node', 'fastify', 'agent'],
-  );
-  for (const r of results.rounds) {
-    t.equal(r.delivered, 20, `${r.target}: every tracer got every config (the captured reply is the agent's)`);
-    t.ok(r.cpuSeconds >= 0, `${r.target}: CPU read`);
-  }
-  t.equal(results.targets.node.timesFloor, results.targets.node.cpuMsPerNewTracer > 0 ? 1 : 0);
-  t.ok(results.config.replyBytes > 2, 'a full first-poll reply');
-  t.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg /);
-  t.match(run.stdout, /the bare Node floor is/);
 });
