@@ -2,7 +2,6 @@
 // listeners) and stop in reverse under one stop_timeout for the whole agent: both listeners stop accepting at once,
 // in-flight requests drain, then the poll loop stops, the store closes and the logs are flushed.
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -230,8 +229,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       ...(containers.empty
         ? {}
         : {
-            containerTags: (id: string) => containers.tags(id),
-            containerId: (headers: IncomingHttpHeaders) => containers.containerIdFromHeaders(headers),
+            containerTags: (id) => containers.tags(id),
+            containerId: (headers) => containers.containerIdFromHeaders(headers),
           }),
       version: RC_AGENT_VERSION,
       metrics: {
