@@ -235,8 +235,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       service: statusSource,
       logger: log,
       enabled: rc.enabled,
-      containerTags: (id) => containers.tags(id),
-      containerId: (headers) => containers.containerIdFromHeaders(headers),
+      // without any container tags, requests skip reading the container headers
+      ...(containers.empty
+        ? {}
+        : {
+            containerTags: (id) => containers.tags(id),
+            containerId: (headers) => containers.containerIdFromHeaders(headers),
+          }),
       version: RC_AGENT_VERSION,
       metrics: {
         contentType: metrics.registry.contentType,

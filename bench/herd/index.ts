@@ -13,7 +13,7 @@ export {
   type HerdRunOutput,
 } from './run-herd.js';
 export { renderHerdReport, herdSummaryText, herdHeadline, headlineOrder, rangeText } from './herd-report.js';
-export { bootOffsetMs } from './generator-load.js';
+export { bootOffsetMs, prepareGenerators } from './generator-load.js';
 export { realTracerEnv, TRACER_APP_PATH } from './real-load.js';
 export { scenarioKey, TIMINGS } from './herd-types.js';
 export { POPULATIONS, POPULATION_DESCRIPTIONS, populationLanes, nextDelayMs } from './populations.js';

@@ -34,6 +34,8 @@ export interface ContainerTagSource {
   containerIdFromHeaders(headers: IncomingHttpHeaders): string;
   /** Normalised tags of a container; [] when unknown. */
   tags(containerId: string): string[];
+  /** No container has tags (no file, or an empty one): every request can skip the lookup. */
+  readonly empty: boolean;
 }
 
 // pkg/util/cgroups ContainerRegexpStr: standard 64-hex IDs, ECS `<32 hex>-<10 digits>`, Garden UUID-like IDs.
@@ -77,6 +79,7 @@ export function createContainerTagSource(opts: ContainerTagSourceOptions): Conta
     tags(containerId: string): string[] {
       return tagsById.get(containerId) ?? [];
     },
+    empty: tagsById.size === 0,
   };
 }
 
