@@ -1,4 +1,4 @@
-// `rc-agent bench …` (bin/rc-agent dispatches here, so src/ never imports bench/): `herd`, `throughput`, `soak`.
+// `rc-agent bench …` (bin/rc-agent dispatches here, so src/ never imports bench/): `herd`, `throughput`, `soak`, `newconn`.
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import {
   type Population,
   type Timing,
 } from './herd/index.js';
+import { newconnSummaryText, runNewconn } from './newconn/index.js';
 import { runSoak, soakSummaryTable } from './soak/index.js';
 import { runThroughput, throughputSummaryTable } from './throughput/index.js';
 
@@ -253,6 +254,52 @@ program
     });
     process.stdout.write(`${throughputSummaryTable(out.results)}\n${outputSummary(out.results.cpu.description, out)}`);
     if (out.results.cpuProfile !== null) process.stdout.write(`agent CPU profile: ${out.results.cpuProfile}\n`);
+  });
+
+interface NewconnCliOptions {
+  tracers: number;
+  rampMs: number;
+  rounds: number;
+  capMs: number;
+  out?: string;
+  pin: boolean;
+  progress: boolean;
+  agentEnv?: Record<string, string>;
+  repoRoot: string;
+}
+
+program
+  .command('newconn')
+  .description(
+    'server CPU per new tracer (connection + first poll): rc-agent vs a bare node:http server (the floor) and a fastify route with the same bytes',
+  )
+  .option('--tracers <n>', 'new tracers per target and round', integer(1, 1_000_000), 10_000)
+  .option('--ramp-ms <ms>', 'boots spread evenly over this window', integer(0), 5000)
+  .option(
+    '--rounds <n>',
+    'alternating rounds over the three targets (the cheapest valid one counts)',
+    integer(1, 100),
+    2,
+  )
+  .option('--cap-ms <ms>', 'stop a round this long after the last boot at the latest', integer(0), 10_000)
+  .option('--out <dir>', 'results directory (default bench/results/newconn-<time>)')
+  .option('--no-pin', 'do not pin servers and load to separate cores')
+  .option('--no-progress', 'no progress bar')
+  .option('--agent-env <KEY=VALUE>', 'extra agent setting (repeatable)', keyValue)
+  .addOption(new Option('--repo-root <dir>', 'checkout whose bin/rc-agent runs').default(REPO_ROOT).hideHelp())
+  .action(async (o: NewconnCliOptions) => {
+    const out = await runNewconn({
+      repoRoot: resolve(o.repoRoot),
+      outDir: resolve(o.out ?? join(REPO_ROOT, 'bench', 'results', `newconn-${timestamp()}`)),
+      tracers: o.tracers,
+      rampMs: o.rampMs,
+      rounds: o.rounds,
+      capMs: o.capMs,
+      pin: o.pin,
+      progress: o.progress && process.stderr.isTTY === true,
+      ...(o.agentEnv === undefined ? {} : { agentEnv: o.agentEnv }),
+    });
+    process.stdout.write(`${newconnSummaryText(out.results)}${outputSummary(out.results.cpu.description, out)}`);
   });
 
 interface SoakCliOptions {

@@ -19,6 +19,7 @@ export {
   type BenchConfigs,
 } from './bench-backend.js';
 export { trackChild, stopChild } from './child-registry.js';
+export { startListeningChild, type ListeningChild } from './listening-child.js';
 export { planCpus, pinSelf, pinnedCommand, hasTaskset, type CpuPlan } from './cpu-pinning.js';
 export { getText, waitReady } from './http.js';
 export { readProcSample, ProcSampler, type ProcSample } from './proc-stats.js';

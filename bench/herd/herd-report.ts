@@ -1,20 +1,37 @@
 // The herd report: HTML (summary per scenario, fast lane vs legacy, agent counters, generator validity, CDF charts
 // per timing) and the plain-text table printed at the end of a run.
 import { escapeHtml, formatBytes, formatMs, htmlPage, htmlTable, renderCdfSvg, textTable } from '../report/index.js';
-import { POPULATION_DESCRIPTIONS } from './populations.js';
-import { TIMINGS, type HerdResults, type HerdScenarioResult, type ReplicaResult, type Spread } from './herd-types.js';
+import { POPULATION_DESCRIPTIONS, type Population } from './populations.js';
+import {
+  scenarioKey,
+  TIMINGS,
+  type HerdComparison,
+  type HerdResults,
+  type HerdScenarioResult,
+  type ReplicaResult,
+  type Spread,
+  type Timing,
+} from './herd-types.js';
 
 function entries(record: Readonly<Record<string, number>>): string {
   const list = Object.entries(record).map(([k, v]) => `${k}: ${v}`);
   return list.length === 0 ? 'none' : list.join(', ');
 }
 
-/** The median, and the range when rounds disagree. */
-function spreadText(s: Spread, format: (v: number | null) => string): string {
+/** The median, and the range when rounds disagree (after `gap`: a space, or a line break in HTML cells). */
+function spreadOf(s: Spread, format: (v: number | null) => string, gap = ' '): string {
   if (s.min === s.max) return format(s.median);
-  return `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
+  return `${format(s.median)}${gap}(${rangeText(format(s.min), format(s.max))})`;
 }
 
+/** `1.20 s–1.50 s` → `1.20–1.50 s`: the unit once when both ends share it. */
+export function rangeText(min: string, max: string): string {
+  const unit = (text: string): string => /\s\S+$/.exec(text)?.[0] ?? '';
+  const u = unit(min);
+  return u !== '' && u === unit(max) ? `${min.slice(0, -u.length)}–${max}` : `${min}–${max}`;
+}
+
+const spreadText = (s: Spread, format: (v: number | null) => string): string => spreadOf(s, format);
 const ms = (v: number | null): string => formatMs(v, 'undelivered');
 /** A duration that is unknown rather than undelivered when missing. */
 const msOrDash = (v: number | null): string => formatMs(v, '–');
@@ -22,6 +39,58 @@ const num = (v: number | null): string => (v === null ? '–' : String(v));
 const pct = (v: number | null): string => (v === null ? '–' : `${v} %`);
 const cpuPerK = (v: number | null): string => (v === null ? '–' : `${v} s`);
 const mib = (v: number | null): string => (v === null ? '–' : formatBytes(v));
+
+const times = (v: number | null): string => (v === null ? '–' : `${v}×`);
+/** ` (range a×–b×)` when rounds disagree. */
+const range = (s: Spread): string => (s.min === s.max ? '' : ` (range ${times(s.min)}–${times(s.max)})`);
+
+const POPULATION_WORDS: Readonly<Record<Population, string>> = {
+  unchanged: 'Unchanged dd-trace-js tracers',
+  split: 'Tracers with a separate FFE_FLAGS client',
+  fastlane: 'Tracers with the RcClient fast-lane policy',
+};
+
+const TIMING_WORDS: Readonly<Record<Timing, string>> = {
+  ready: 'booting the instant the agent is ready',
+  steady: 'booting once the agent is steady',
+  changed: 'booting right after a flags change',
+};
+
+/** The comparisons in the order that matters to users: unchanged tracers first, at-readiness boot first. */
+export function headlineOrder(comparisons: readonly HerdComparison[]): HerdComparison[] {
+  const rank = (c: HerdComparison): number => (c.population === 'unchanged' ? 0 : 10) + TIMINGS.indexOf(c.timing);
+  return [...comparisons].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * The headline: fast lane against legacy for unchanged tracers (at readiness first), or the most telling pair when
+ * no unchanged population ran; each ratio the median over rounds with its range, and how many rounds.
+ */
+export function herdHeadline(results: HerdResults): string[] {
+  const ordered = headlineOrder(results.comparisons);
+  const unchanged = ordered.filter((c) => c.population === 'unchanged');
+  const lead = unchanged.length > 0 ? unchanged : ordered.slice(0, 1);
+  if (lead.length === 0) return ['No legacy and fast-lane pair ran with the same population and timing: no speed-up.'];
+  const rounds = Math.min(...lead.map((c) => c.rounds));
+  const lines = lead.map((c) => {
+    const fast = results.scenarios[scenarioKey({ policy: 'fastlane', population: c.population, timing: c.timing })];
+    const legacy = results.scenarios[scenarioKey({ policy: 'legacy', population: c.population, timing: c.timing })];
+    const p50 = (s: HerdScenarioResult | undefined): string =>
+      s === undefined ? '–' : spreadText(s.summary.ffeP50Ms, ms);
+    return (
+      `${POPULATION_WORDS[c.population]} ${TIMING_WORDS[c.timing]}: the fast lane delivers the current flags ` +
+      `${times(c.ffeP50Speedup.median)} faster at p50${range(c.ffeP50Speedup)}, ` +
+      `${times(c.ffeP99Speedup.median)} at p99${range(c.ffeP99Speedup)} ` +
+      `(fast lane p50 ${p50(fast)}, legacy ${p50(legacy)}).`
+    );
+  });
+  lines.push(
+    rounds === 1
+      ? 'One round: no spread to show; run with --rounds 3 or more, as single runs swing.'
+      : `Each figure is the median of ${rounds} rounds, with the range (min–max) in brackets; a ratio compares legacy round i with fast-lane round i.`,
+  );
+  return lines;
+}
 
 function label(s: HerdScenarioResult): string {
   return s.valid ? s.key : `${s.key} (INVALID)`;
@@ -43,24 +112,27 @@ const SUMMARY_HEADERS = [
   'agent CPU / 1k steady polls',
   'agent RSS peak',
 ];
+/** Where the agent's cost starts in a summary row (before: delivery as tracers saw it). */
+const COST_COLUMN = SUMMARY_HEADERS.indexOf('backend requests');
 
-function summaryRow(s: HerdScenarioResult): string[] {
+function summaryRow(s: HerdScenarioResult, gap = ' '): string[] {
   const r = s.representative;
+  const cell = (v: Spread, format: (v: number | null) => string): string => spreadOf(v, format, gap);
   return [
     label(s),
-    spreadText(s.summary.ffeP50Ms, ms),
-    spreadText(s.summary.ffeP90Ms, ms),
-    spreadText(s.summary.ffeP99Ms, ms),
-    spreadText(s.summary.ffeMaxMs, ms),
-    spreadText(s.summary.deliveredPct, pct),
+    cell(s.summary.ffeP50Ms, ms),
+    cell(s.summary.ffeP90Ms, ms),
+    cell(s.summary.ffeP99Ms, ms),
+    cell(s.summary.ffeMaxMs, ms),
+    cell(s.summary.deliveredPct, pct),
     r.firstPollCurrent === null ? '–' : `${r.firstPollCurrent}/${s.tracers}`,
-    spreadText(s.summary.allP99Ms, ms),
-    spreadText(s.summary.timeouts, num),
-    spreadText(s.summary.maxHoldMs, msOrDash),
-    spreadText(s.summary.backendRequests, num),
-    spreadText(s.summary.cpuSecondsPer1kNewTracers, cpuPerK),
-    spreadText(s.summary.cpuSecondsPer1kSteadyPolls, cpuPerK),
-    spreadText(s.summary.rssPeakBytes, mib),
+    cell(s.summary.allP99Ms, ms),
+    cell(s.summary.timeouts, num),
+    cell(s.summary.maxHoldMs, msOrDash),
+    cell(s.summary.backendRequests, num),
+    cell(s.summary.cpuSecondsPer1kNewTracers, cpuPerK),
+    cell(s.summary.cpuSecondsPer1kSteadyPolls, cpuPerK),
+    cell(s.summary.rssPeakBytes, mib),
   ];
 }
 
@@ -68,6 +140,8 @@ function summaryRow(s: HerdScenarioResult): string[] {
 export function herdSummaryText(results: HerdResults): string {
   const list = Object.values(results.scenarios);
   const lines = [
+    ...herdHeadline(results),
+    '',
     textTable(
       [
         'scenario',
@@ -92,7 +166,7 @@ export function herdSummaryText(results: HerdResults): string {
   ];
   for (const c of results.comparisons) {
     lines.push(
-      `fast lane vs legacy, ${c.population}/${c.timing}${c.fleet === undefined ? '' : `/${c.fleet}`}: FFE p50 ${c.ffeP50Speedup ?? '–'}× faster, p99 ${c.ffeP99Speedup ?? '–'}×`,
+      `fast lane vs legacy, ${c.population}/${c.timing}${c.fleet === undefined ? '' : `/${c.fleet}`}: FFE p50 ${spreadText(c.ffeP50Speedup, times)} faster, p99 ${spreadText(c.ffeP99Speedup, times)} (${c.rounds} round(s))`,
     );
   }
   for (const s of list) {
@@ -259,6 +333,10 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
   }
 
   sections.push(
+    '<h2>Headline</h2>',
+    `<div class="headline">${herdHeadline(results)
+      .map((line) => `<p>${escapeHtml(line)}</p>`)
+      .join('')}</div>`,
     `<p>${escapeHtml(
       `${c.tracers} ${c.mode === 'real' ? 'real dd-trace-js processes' : 'emulated tracers'} per scenario, booted over ${c.rampMs} ms; ` +
         `backend latency ${c.backendRttMs} ms; poll ${c.pollIntervalMs} ms (fast ${c.fastPollIntervalMs} ms), request timeout ${c.requestTimeoutMs} ms; ` +
@@ -271,22 +349,38 @@ export async function renderHerdReport(results: HerdResults): Promise<string> {
     `<p><strong>Delivered</strong> means the tracer holds the <em>current</em> flags: the FFE_FLAGS document the backend held at least 1 s before the tracer's request. An older document, or a reply without FFE_FLAGS, is not delivered yet. Times count from the tracer's boot.</p>`,
   );
 
-  sections.push('<h2>Summary</h2>', htmlTable(SUMMARY_HEADERS, list.map(summaryRow)));
+  // Two tables, so that each fits 1,400 px with every median and its range on their own lines.
+  const rows = list.map((s) => summaryRow(s, '\n'));
+  sections.push(
+    '<h2>Summary: delivery</h2>',
+    htmlTable(
+      SUMMARY_HEADERS.slice(0, COST_COLUMN),
+      rows.map((r) => r.slice(0, COST_COLUMN)),
+      { figures: true },
+    ),
+    '<h2>Summary: agent cost</h2>',
+    htmlTable(
+      [SUMMARY_HEADERS[0]!, ...SUMMARY_HEADERS.slice(COST_COLUMN)],
+      rows.map((r) => [r[0], ...r.slice(COST_COLUMN)]),
+      { figures: true },
+    ),
+  );
   if (c.replicas !== undefined && c.replicas > 1) sections.push(...replicaSections(list, c.replicas));
 
   if (results.comparisons.length > 0) {
     sections.push(
       '<h2>Fast lane against legacy (same population and timing)</h2>',
       htmlTable(
-        ['population', 'timing', 'FFE p50 speed-up', 'FFE p99 speed-up'],
-        results.comparisons.map((cmp) => [
+        ['population', 'timing', 'rounds', 'FFE p50 speed-up', 'FFE p99 speed-up'],
+        headlineOrder(results.comparisons).map((cmp) => [
           cmp.population,
           cmp.timing,
-          cmp.ffeP50Speedup === null ? null : `${cmp.ffeP50Speedup}×`,
-          cmp.ffeP99Speedup === null ? null : `${cmp.ffeP99Speedup}×`,
+          cmp.rounds,
+          spreadText(cmp.ffeP50Speedup, times),
+          spreadText(cmp.ffeP99Speedup, times),
         ]),
       ),
-      '<p>A dash: a percentile fell on undelivered tracers, so no finite ratio exists.</p>',
+      '<p>Per paired round (legacy round i ÷ fast-lane round i): the median, and the range when rounds differ. A dash: a percentile fell on undelivered tracers, so no finite ratio exists.</p>',
     );
   }
 

@@ -195,9 +195,14 @@ export interface HerdComparison {
   readonly population: Population;
   readonly timing: Timing;
   readonly fleet?: Fleet;
-  /** legacy median p50 / fast lane median p50 (FFE): how many times faster. null when either is undelivered. */
-  readonly ffeP50Speedup: number | null;
-  readonly ffeP99Speedup: number | null;
+  /** Rounds paired: legacy round i against fast-lane round i. */
+  readonly rounds: number;
+  /**
+   * legacy p50 ÷ fast-lane p50 (FFE) of each paired round — how many times faster — as the median and range over the
+   * rounds; a round where either side is undelivered has no finite ratio (null, sorted last).
+   */
+  readonly ffeP50Speedup: Spread;
+  readonly ffeP99Speedup: Spread;
 }
 
 export interface HerdResults {

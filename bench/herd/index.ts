@@ -3,6 +3,7 @@ export {
   runHerd,
   validateHerdOptions,
   compareScenarios,
+  speedup,
   summarise,
   spread,
   generatorVerdict,
@@ -12,8 +13,8 @@ export {
   MAX_REPLICAS,
   type HerdRunOutput,
 } from './run-herd.js';
-export { renderHerdReport, herdSummaryText } from './herd-report.js';
-export { bootOffsetMs } from './generator-load.js';
+export { renderHerdReport, herdSummaryText, herdHeadline, headlineOrder, rangeText } from './herd-report.js';
+export { bootOffsetMs, prepareGenerators } from './generator-load.js';
 export { realTracerEnv, TRACER_APP_PATH } from './real-load.js';
 export { scenarioKey, TIMINGS, FLEETS } from './herd-types.js';
 export { POPULATIONS, POPULATION_DESCRIPTIONS, populationLanes, nextDelayMs } from './populations.js';

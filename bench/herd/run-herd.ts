@@ -691,11 +691,18 @@ export function summarise(
   };
 }
 
-/** Fast lane against legacy for the same population and timing: how many times faster the current flags arrive. */
+/** How many times faster `fast` is than `legacy`, to 0.1; null when either is undelivered or zero. */
+export function speedup(legacy: number | null, fast: number | null): number | null {
+  return legacy === null || fast === null || fast <= 0 ? null : Math.round((legacy / fast) * 10) / 10;
+}
+
+/**
+ * Fast lane against legacy for the same population and timing: per paired round (round i of each) how many times
+ * faster the current flags arrive, then the median and range over the rounds — a ratio of two medians would hide how
+ * much it swings between identical runs.
+ */
 export function compareScenarios(scenarios: Readonly<Record<string, HerdScenarioResult>>): HerdComparison[] {
   const list = Object.values(scenarios);
-  const speedup = (a: number | null, b: number | null): number | null =>
-    a === null || b === null || b <= 0 ? null : Math.round((a / b) * 10) / 10;
   const out: HerdComparison[] = [];
   for (const fast of list.filter((s) => s.policy === 'fastlane')) {
     const legacy = list.find(
@@ -703,12 +710,16 @@ export function compareScenarios(scenarios: Readonly<Record<string, HerdScenario
         s.policy === 'legacy' && s.population === fast.population && s.timing === fast.timing && s.fleet === fast.fleet,
     );
     if (legacy === undefined) continue;
+    const rounds = Math.min(legacy.rounds.length, fast.rounds.length);
+    const ratios = (pick: (r: HerdRoundResult) => number | null): Spread =>
+      spread(Array.from({ length: rounds }, (_v, i) => speedup(pick(legacy.rounds[i]!), pick(fast.rounds[i]!))));
     out.push({
       population: fast.population,
       timing: fast.timing,
       ...(fast.fleet === undefined ? {} : { fleet: fast.fleet }),
-      ffeP50Speedup: speedup(legacy.summary.ffeP50Ms.median, fast.summary.ffeP50Ms.median),
-      ffeP99Speedup: speedup(legacy.summary.ffeP99Ms.median, fast.summary.ffeP99Ms.median),
+      rounds,
+      ffeP50Speedup: ratios((r) => r.ffe.p50),
+      ffeP99Speedup: ratios((r) => r.ffe.p99),
     });
   }
   return out;

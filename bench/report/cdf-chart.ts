@@ -48,6 +48,35 @@ function point(series: CdfSeries, sorted: readonly number[], i: number): CdfPoin
   };
 }
 
+/** Dash patterns for the values of `CdfSeries.dash`, in order of first appearance (solid first). */
+const DASHES: readonly (readonly number[])[] = [
+  [1, 0],
+  [6, 3],
+  [2, 2],
+  [8, 3, 2, 3],
+  [12, 4],
+];
+
+/**
+ * One legend for colour and dash: both encode the series, the dash scale mapping each series to its group's pattern,
+ * so every legend entry shows the line exactly as drawn.
+ */
+function strokeDashEncoding(series: readonly CdfSeries[]): Record<string, unknown> {
+  if (!series.some((s) => s.dash !== undefined)) return {};
+  const groups = [...new Set(series.map((s) => s.dash ?? ''))];
+  return {
+    strokeDash: {
+      field: 'series',
+      type: 'nominal' as const,
+      title: null,
+      scale: {
+        domain: series.map((s) => s.name),
+        range: series.map((s) => DASHES[groups.indexOf(s.dash ?? '') % DASHES.length]),
+      },
+    },
+  };
+}
+
 export function cdfSpec(title: string, series: readonly CdfSeries[], opts: CdfChartOptions = {}): vl.TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -64,10 +93,13 @@ export function cdfSpec(title: string, series: readonly CdfSeries[], opts: CdfCh
         title: 'seconds from tracer boot (log scale)',
       },
       y: { field: 'fraction', type: 'quantitative', scale: { domain: [0, 1] }, title: 'fraction of tracers delivered' },
-      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
-      ...(series.some((s) => s.dash !== undefined)
-        ? { strokeDash: { field: 'dash', type: 'nominal' as const, title: null } }
-        : {}),
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        scale: { domain: series.map((s) => s.name), scheme: 'tableau10' },
+      },
+      ...strokeDashEncoding(series),
     },
     // Full legend labels (vega cuts them at 160 px by default), below the plot so they never squeeze it.
     config: { legend: { labelLimit: 0, orient: 'bottom', columns: 2, symbolStrokeWidth: 3 } },

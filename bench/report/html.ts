@@ -5,12 +5,21 @@ export function escapeHtml(text: string): string {
 
 export type Cell = string | number | null | undefined;
 
+export interface HtmlTableOptions {
+  /** A table of figures: no cell wraps except at its own line breaks (a median over its range). */
+  readonly figures?: boolean;
+}
+
 /** A table; cells are escaped, `null`/`undefined` render as "–". */
-export function htmlTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string {
+export function htmlTable(
+  headers: readonly string[],
+  rows: ReadonlyArray<readonly Cell[]>,
+  opts: HtmlTableOptions = {},
+): string {
   const cell = (c: Cell): string => (c === null || c === undefined ? '–' : escapeHtml(String(c)));
   const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+  return `<table${opts.figures === true ? ' class="figures"' : ''}>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
 }
 
 export function htmlPage(title: string, sections: readonly string[]): string {
@@ -20,10 +29,13 @@ export function htmlPage(title: string, sections: readonly string[]): string {
 <meta charset="utf-8">
 <title>${escapeHtml(title)}</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1320px; padding: 0 1em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; display: block; max-width: 100%; overflow-x: auto; }
-th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; max-width: 26em; overflow-wrap: anywhere; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: right; max-width: 26em; }
+td { white-space: pre-line; overflow-wrap: anywhere; }
+table.figures td { white-space: pre; overflow-wrap: normal; }
 th { font-weight: 600; vertical-align: bottom; }
+.headline { font-size: 1.1em; }
 .warning { background: #fff0f0; border: 2px solid #c00; padding: 0.6em 1em; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f4f4f4; }

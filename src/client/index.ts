@@ -42,8 +42,7 @@ export { nextPollDelay, fullJitterMs, backoffCeilingMs, parseRetryAfterMs } from
 export type { NextPollInput } from './schedule.js';
 export { RcClientError, RC_CLIENT_ERROR_CODES } from './error.js';
 export type { RcClientErrorCode } from './error.js';
-export { systemClock } from './clock.js';
-export type { Clock } from './clock.js';
+export { systemClock, type Clock } from '../clock/index.js';
 export type {
   RcPolicy,
   RcLaneName,

@@ -13,7 +13,9 @@ import type { RcService, RequestContext } from '../service/types.js';
 import { AUTH_FAILURE_DETAILS, createTokenCheck } from './auth.js';
 import { loadOrCreateCredentials } from './credentials.js';
 import { GrpcSetupError } from './error.js';
+import { DecodedRequestCache } from '../http/index.js';
 import {
+  cachedRequestDecoder,
   AGENT_SECURE_DEFINITION,
   AGENT_SECURE_REMOTE_AGENT_DEFINITION,
   REMOTE_AGENT_DEFINITION,
@@ -194,7 +196,15 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
     'grpc.max_receive_message_length': limits.maxReceiveMessageBytes,
   });
-  server.addService(AGENT_SECURE_DEFINITION, implementation);
+  // Requests decoded once per distinct message (a cache of its own: these are protobuf bytes, not JSON bodies).
+  const decodeCached = cachedRequestDecoder(new DecodedRequestCache());
+  server.addService(
+    {
+      ...AGENT_SECURE_DEFINITION,
+      ClientGetConfigs: { ...AGENT_SECURE_DEFINITION.ClientGetConfigs, requestDeserialize: decodeCached },
+    },
+    implementation,
+  );
   addRemoteAgentServices(server, checkToken, opts.remoteAgents);
   const tls = ServerCredentials.createSsl(
     null,

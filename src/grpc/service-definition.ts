@@ -1,6 +1,7 @@
 // datadog.api.v1.AgentSecure, the RC subset (PROTOCOL.md §2), built by hand from the static protobuf code.
 // google.protobuf.Empty and ResetStateConfigResponse have no fields: zero-length messages.
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import type { DecodedRequestCache } from '../http/index.js';
 import { AGENT_SECURE_SERVICE, REMOTE_AGENT_SERVICE, modelPb, pb, remoteAgentPb } from '../proto/index.js';
 import type { IClientGetConfigsRequest, IClientGetConfigsResponse, IGetStateConfigResponse } from '../proto/index.js';
 import type {
@@ -30,6 +31,19 @@ export function decodeClientGetConfigsRequest(bytes: Uint8Array): IClientGetConf
     longs: Number,
     defaults: false,
   });
+}
+
+/**
+ * `decodeClientGetConfigsRequest` through a cache by message bytes: an agent polling in its steady state sends the
+ * same bytes every time, and a cached (frozen) request also skips the service's validation (it is kept per request
+ * object). Decoding errors are thrown as before.
+ */
+export function cachedRequestDecoder(cache: DecodedRequestCache): (bytes: Buffer) => IClientGetConfigsRequest {
+  return (bytes) => {
+    const key = cache.keyOf(bytes);
+    if (key === undefined) return decodeClientGetConfigsRequest(bytes);
+    return cache.get(key) ?? cache.set(key, decodeClientGetConfigsRequest(bytes));
+  };
 }
 
 const emptySerialize = (): Buffer => EMPTY_BYTES;

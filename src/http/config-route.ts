@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify
 import type { IClientGetConfigsRequest } from '../proto/index.js';
 import type { RcService, RequestContext } from '../service/types.js';
 import { decodeClientGetConfigsRequest } from './decode-request.js';
-import { encodeClientGetConfigsResponse } from './encode-response.js';
+import { encodeClientGetConfigsResponseBytes } from './encode-response.js';
 import { TEXT_PLAIN, toHttpFailure } from './error-handler.js';
 import { normalizeService, normalizeTag } from './normalize.js';
 import { readRawBody } from './read-body.js';
@@ -84,7 +84,7 @@ class HttpRequestContext implements RequestContext {
 
 export function createConfigHandler(
   opts: ConfigRouteOptions,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | string> {
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | Buffer> {
   const { service, bodyLimitBytes, containerTags, onRequestDone, monotonicNowMs, logError } = opts;
   const cache = opts.requestCacheEntries === 0 ? undefined : new DecodedRequestCache(opts.requestCacheEntries);
 
@@ -145,7 +145,7 @@ export function createConfigHandler(
       if (response === null || response === undefined) return reply.code(204).send();
       // Go's sniffed content type for a JSON body
       reply.header('content-type', TEXT_PLAIN);
-      return encodeClientGetConfigsResponse(response);
+      return encodeClientGetConfigsResponseBytes(response);
     } catch (e) {
       code = toHttpFailure(e).code;
       throw e;

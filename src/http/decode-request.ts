@@ -119,6 +119,28 @@ function integerField(v: unknown, schema: MessageSchema, field: FieldSchema, w: 
   return value;
 }
 
+/** Byte values this small (capabilities, an empty backend_client_state) repeat across tracers: one copy of each. */
+const SHARED_BYTES_MAX_LENGTH = 64;
+const SHARED_BYTES_MAX_ENTRIES = 4096;
+const sharedBytes = new Map<string, Buffer>();
+
+/**
+ * A small decoded value as a shared buffer of its own. A decoded request outlives its body (request cache, client
+ * tracker), and a small Buffer is a slice of Node's 8 KiB allocation pool: keeping it would keep the whole pool —
+ * request bodies included — alive. Nothing writes to a decoded request's bytes.
+ */
+function ownBytes(bytes: Buffer): Buffer {
+  if (bytes.length > SHARED_BYTES_MAX_LENGTH) return bytes;
+  const key = bytes.toString('latin1');
+  let shared = sharedBytes.get(key);
+  if (shared === undefined) {
+    shared = Buffer.allocUnsafeSlow(bytes.length);
+    bytes.copy(shared);
+    if (sharedBytes.size < SHARED_BYTES_MAX_ENTRIES) sharedBytes.set(key, shared);
+  }
+  return shared;
+}
+
 function decodeBytes(v: unknown, owner: MessageSchema, field: FieldSchema, w: Walk): Uint8Array {
   if (typeof v === 'string') {
     const decoded = decodeGoBase64(v);
@@ -129,7 +151,7 @@ function decodeBytes(v: unknown, owner: MessageSchema, field: FieldSchema, w: Wa
         `illegal base64 data at input byte ${decoded} in Go struct field ${fieldName(owner, field, w)} of type ${field.goType}`,
       );
     }
-    return decoded;
+    return ownBytes(decoded);
   }
   if (!Array.isArray(v)) throw typeError(kindOf(v), owner, field, w);
   // a JSON number array decodes element by element into uint8 (libdatadog sends bytes this way, §7)
@@ -146,7 +168,7 @@ function decodeBytes(v: unknown, owner: MessageSchema, field: FieldSchema, w: Wa
       out[i] = n as number;
     } else throw typeError(kindOf(b), owner, field, w, field.elemGoType);
   }
-  return out;
+  return ownBytes(out);
 }
 
 function decodeMessage(obj: JsonObject, schema: MessageSchema, target: JsonObject, w: Walk): void {

@@ -29,15 +29,21 @@ function file(f: IFile | null | undefined): string {
   return out + '}';
 }
 
-// The service shares frozen replies between clients (first polls of the same products): encode each once.
-const frozenReplyCache = new WeakMap<IClientGetConfigsResponse, string>();
+// The service shares frozen replies between clients (first polls of the same products, `{}` for every client up to
+// date): encode each once, to the bytes written on the socket (no UTF-8 encoding per request).
+const frozenReplyCache = new WeakMap<IClientGetConfigsResponse, Buffer>();
 
 /** The exact response body of `/v0.7/config`; an empty response is `{}` (2 bytes, PROTOCOL.md §7). */
 export function encodeClientGetConfigsResponse(r: IClientGetConfigsResponse): string {
-  if (!Object.isFrozen(r)) return encode(r);
+  return encode(r);
+}
+
+/** encodeClientGetConfigsResponse as UTF-8 bytes, encoded once per frozen (shared) response. */
+export function encodeClientGetConfigsResponseBytes(r: IClientGetConfigsResponse): Buffer {
+  if (!Object.isFrozen(r)) return Buffer.from(encode(r), 'utf8');
   let body = frozenReplyCache.get(r);
   if (body === undefined) {
-    body = encode(r);
+    body = Buffer.from(encode(r), 'utf8');
     frozenReplyCache.set(r, body);
   }
   return body;

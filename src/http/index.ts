@@ -7,7 +7,7 @@ export type { HttpListenOptions } from './listen-options.js';
 export type { RequestDoneInfo } from './config-route.js';
 export { containerIdFromHeaders } from './config-route.js';
 export { decodeClientGetConfigsRequest } from './decode-request.js';
-export { encodeClientGetConfigsResponse } from './encode-response.js';
+export { encodeClientGetConfigsResponse, encodeClientGetConfigsResponseBytes } from './encode-response.js';
 export { HttpBodyError, JsonDecodeError, HTTP_BODY_ERROR_CODES, JSON_DECODE_ERROR_CODES } from './error.js';
 export type { HttpBodyErrorCode, JsonDecodeErrorCode } from './error.js';
 export {
@@ -18,6 +18,7 @@ export {
 } from './error-handler.js';
 export type { HttpFailure } from './error-handler.js';
 export { goJsonString } from './go-json-string.js';
+export { DecodedRequestCache } from './request-cache.js';
 export { normalizeService, normalizeTag } from './normalize.js';
 export {
   createContainerTagSource,

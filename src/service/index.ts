@@ -8,7 +8,7 @@ export {
   type ServiceErrorCode,
 } from './error.js';
 export { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-export { systemClock, sleep, type Clock } from './clock.js';
+export { systemClock, sleep, type Clock } from '../clock/index.js';
 export { silentLogger, type Logger } from './logger.js';
 export { createLaneClassifier, LANES, type Lane } from './lanes.js';
 export { validateRequest, MAX_CLIENT_PRODUCTS } from './validate.js';

@@ -18,7 +18,7 @@ import type {
 } from '../proto/index.js';
 import type { RemoteConfigConfig } from '../config/index.js';
 import { ExponentialBackoff, FixedWindowLimiter, TokenBucket } from '../ratelimit/index.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import { ClientTracker } from './client-tracker.js';
 import { createLaneClassifier, type Lane, type LaneClassifier } from './lanes.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
@@ -217,7 +217,7 @@ export class RemoteConfigService implements RcService {
         if (Object.isFrozen(request)) validatedRequests.set(request, validated);
       }
       lane = validated.lane;
-      return await this.#policy.serve(this.#scheduled(request, validated.client, lane), ctx.signal);
+      return await this.#policy.serve(this.#scheduled(request, validated.client, lane), ctx);
     } catch (err) {
       const wrapped = toServiceError(err);
       code = wrapped.code;

@@ -3,7 +3,7 @@
 // refresh before the service answers it from the published snapshot.
 import type { Lane } from './lanes.js';
 import type { ServiceMetrics } from './metrics.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/index.js';
 
 /**
  * How a request from a client that needs fresh data (new, or asking for a product the agent does not fetch yet) was
@@ -62,8 +62,11 @@ export interface ScheduledRequest<T> {
 }
 
 export interface SchedulingPolicy {
-  /** Runs a request: waits (bounded) for fresh data when it needs it, then answers it. Throws CANCELLED on abort. */
-  serve<T>(request: ScheduledRequest<T>, signal: AbortSignal): Promise<T>;
+  /**
+   * Runs a request: waits (bounded) for fresh data when it needs it, then answers it. Throws CANCELLED on abort.
+   * `ctx.signal` is read only by a request that waits (transports create it lazily: most requests never wait).
+   */
+  serve<T>(request: ScheduledRequest<T>, ctx: { readonly signal: AbortSignal }): Promise<T>;
   start(): void;
   /** Stops the loop, answers every waiter, aborts a backend request in flight. */
   stop(): Promise<void>;

@@ -2,13 +2,12 @@
 // children sharing a Redis the bench spawns (then the same two without it), one backend simulator, a small herd spread
 // over both. Checks the shape — fleet backend calls reported, one leader and one follower, every tracer served the
 // current flags — never the speed.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { HerdResults } from '../../bench/herd/index.js';
 import { redisServerAvailable } from '../helpers/redis-server.js';
-import { runBench } from '../helpers/bench-cli.js';
+import { runBench, tempDir } from '../helpers/bench-smoke.js';
 
 const TRACERS = 60;
 
@@ -16,8 +15,7 @@ t.test(
   'bench herd --replicas 2: a Redis fleet and independent replicas, fleet backend calls and modes',
   { skip: redisServerAvailable() ? false : 'redis-server is not installed' },
   async (t) => {
-    const out = mkdtempSync(join(tmpdir(), 'rc-bench-replicas-'));
-    t.teardown(() => rmSync(out, { recursive: true, force: true }));
+    const out = tempDir(t);
     const run = await runBench([
       'herd',
       '--replicas',

@@ -51,11 +51,7 @@ async function replica(
     now: () => clock.now(),
   });
   const { store } = await StateStore.open(dir, { agentVersion: 'test', apiKey: API_KEY, backendUrl: backend.url });
-  const previousIdle = clock.idle;
-  clock.idle = async () => {
-    await previousIdle();
-    await store.idle();
-  };
+  clock.trackMethods(store); // lmdb writes are real I/O: fake time waits for them
   // The poll loop is not started: each refresh here is driven by the test (refreshNow), so the order is exact.
   const service = new RemoteConfigService({
     config: config.remoteConfiguration,

@@ -7,7 +7,8 @@ import { request } from 'undici';
 import { startBackendSimulator, type BackendSimulator, type BackendSimulatorOptions } from '../../src/backend/index.js';
 import { spawnAgent, waitUntil, type AgentProcess } from './agent-process.js';
 
-const EXAMPLES = new URL('../../examples/configs/', import.meta.url);
+// The tests' own copy of the example configs (users are invited to edit examples/configs/).
+const EXAMPLES = new URL('../fixtures/configs/', import.meta.url);
 
 export interface Teardown {
   teardown(fn: () => unknown): void;

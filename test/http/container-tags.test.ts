@@ -130,3 +130,11 @@ t.test('a bad tags file stops start-up with a clear error', (t) => {
   t.throws(() => createContainerTagSource({ file: join(dir, 'absent.yaml') }), { code: 'UNREADABLE_FILE' });
   t.end();
 });
+
+t.test('a source without tags says so (requests then skip the container lookup)', (t) => {
+  const dir = t.testdir({ 'tags.yaml': 'abc: [team:a]\n', 'none.yaml': '{}\n' });
+  t.equal(createContainerTagSource({}).empty, true);
+  t.equal(createContainerTagSource({ file: join(dir, 'none.yaml') }).empty, true);
+  t.equal(createContainerTagSource({ file: join(dir, 'tags.yaml') }).empty, false);
+  t.end();
+});

@@ -453,3 +453,22 @@ t.test('an exact 64-bit value is encoded exactly by protobuf (forwarded upstream
   t.equal(seen, 2);
   t.end();
 });
+
+t.test('small decoded bytes hold no slice of the allocation pool the body came from, and are shared', (t) => {
+  const body = (id: string): string =>
+    JSON.stringify({
+      client: { id, products: ['FFE_FLAGS'], capabilities: 'AmNAoAjwAg==', state: { backend_client_state: '' } },
+    });
+  const a = decodeClientGetConfigsRequest(body('a'));
+  const b = decodeClientGetConfigsRequest(Buffer.from(body('b')));
+  const caps = a.client!.capabilities!;
+  t.same([...caps], [2, 99, 64, 160, 8, 240, 2]);
+  // its own ArrayBuffer: a retained decoded request keeps these bytes alive, not a pool with request bodies in it
+  t.equal(caps.buffer.byteLength, caps.byteLength);
+  t.equal(b.client!.capabilities, caps, 'one buffer for the same capabilities');
+  t.equal(a.client!.state!.backendClientState!.byteLength, 0);
+  t.equal(a.client!.state!.backendClientState!.buffer.byteLength, 0);
+  const numbers = decodeClientGetConfigsRequest('{"client":{"id":"c","capabilities":[2,99,64,160,8,240,2]}}');
+  t.equal(numbers.client!.capabilities, caps, 'a number array decodes to the same shared bytes');
+  t.end();
+});

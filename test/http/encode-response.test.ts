@@ -1,5 +1,9 @@
 import t from 'tap';
-import { encodeClientGetConfigsResponse, goJsonString } from '../../src/http/index.js';
+import {
+  encodeClientGetConfigsResponse,
+  encodeClientGetConfigsResponseBytes,
+  goJsonString,
+} from '../../src/http/index.js';
 import { LITERAL_FILE, LITERAL_FILE_PATH, LITERAL_REPLY, LITERAL_TARGETS_JSON } from '../helpers/rc-literal.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -105,6 +109,21 @@ t.test('strings are escaped like Go (HTML-safe)', (t) => {
   t.equal(
     encodeClientGetConfigsResponse({ clientConfigs: ['datadog/2/X/<id>&/config'] }),
     '{"client_configs":["datadog/2/X/\\u003cid\\u003e\\u0026/config"]}',
+  );
+  t.end();
+});
+
+t.test('the bytes of a reply are its UTF-8 encoding, encoded once per frozen (shared) reply', (t) => {
+  const shared = Object.freeze({ clientConfigs: ['datadog/2/FFE_FLAGS/é/config'], targets: new Uint8Array([1, 2]) });
+  const bytes = encodeClientGetConfigsResponseBytes(shared);
+  t.same(bytes, Buffer.from(encodeClientGetConfigsResponse(shared), 'utf8'));
+  t.equal(encodeClientGetConfigsResponseBytes(shared), bytes, 'the same Buffer for the same frozen reply');
+  const own = { clientConfigs: ['a'] };
+  t.equal(encodeClientGetConfigsResponseBytes(own).toString(), '{"client_configs":["a"]}');
+  t.not(
+    encodeClientGetConfigsResponseBytes(own),
+    encodeClientGetConfigsResponseBytes(own),
+    'a per-client reply is not kept',
   );
   t.end();
 });

@@ -27,6 +27,10 @@ const REQUESTS = Number(process.env.RC_FAULT_REQUESTS ?? 10);
 
 let seq = 0;
 
+// The two tests below each run their own agent and backend and mostly wait on them: side by side, the file takes
+// about the longer one's time instead of the sum.
+t.jobs = 2;
+
 /** `REQUESTS` first polls of new tracers: counts non-2xx and answers whose files differ from `expected`. */
 async function poll(
   h: AgentWithBackend,

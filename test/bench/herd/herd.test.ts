@@ -6,13 +6,18 @@ import {
   bootOffsetMs,
   compareScenarios,
   generatorVerdict,
+  headlineOrder,
+  herdHeadline,
   herdSummaryText,
+  rangeText,
   renderHerdReport,
+  speedup,
   spread,
   summarise,
   type GeneratorStats,
   type HerdResults,
   type HerdRoundResult,
+  type HerdScenarioResult,
   type HerdScenarioSpec,
 } from '../../../bench/herd/index.js';
 import { distribution, type CpuPlan } from '../../../bench/common/index.js';
@@ -102,6 +107,44 @@ const spec = (policy: 'legacy' | 'fastlane'): HerdScenarioSpec => ({
   timing: 'ready',
 });
 
+const CONFIG: HerdResults['config'] = {
+  mode: 'emulated',
+  tracers: 3,
+  rampMs: 100,
+  capMs: 1000,
+  backendRttMs: 10,
+  scenarios: [spec('legacy'), spec('fastlane')],
+  rounds: 1,
+  generatorProcs: 1,
+  products: ['FFE_FLAGS'],
+  pollIntervalMs: 5000,
+  fastPollIntervalMs: 1000,
+  requestTimeoutMs: 2000,
+  steadyDelayMs: 6000,
+  steadyWindowMs: 5000,
+  pin: true,
+  expectedPaths: ['datadog/2/FFE_FLAGS/x/config'],
+  agentChildEnv: null,
+  validity: { maxEventLoopDelayP99Ms: 50, maxCpuBusiestSecond: 0.9 },
+};
+
+/** Results around some scenarios, as `runHerd` writes them. */
+function reportInput(scenarios: Record<string, HerdScenarioResult>): HerdResults {
+  return {
+    kind: 'herd',
+    run: {
+      startedAt: '2026-01-01T00:00:00.000Z',
+      git: { commit: 'abc', dirty: false },
+      machine: { hostname: 'h', cpuModel: 'cpu', cores: 2, totalMemoryBytes: 1, platform: 'linux', arch: 'x64' },
+      node: 'v20',
+    },
+    cpu: CPU,
+    config: CONFIG,
+    scenarios,
+    comparisons: [],
+  };
+}
+
 t.test('rounds summarised as medians; a single invalid round marks the scenario', async (t) => {
   const s = summarise(spec('fastlane'), 3, [
     round(1, [100, 200, 300]),
@@ -118,47 +161,71 @@ t.test('fast lane against legacy for the same population and timing', async (t) 
   const legacy = summarise(spec('legacy'), 3, [round(1, [4000, 6000, 8000])]);
   const fast = summarise(spec('fastlane'), 3, [round(1, [100, 150, 200])]);
   const other = summarise({ ...spec('fastlane'), timing: 'steady' }, 3, [round(1, [Infinity, 100, 100])]);
+  const one = { median: 40, min: 40, max: 40 };
   t.same(compareScenarios({ [legacy.key]: legacy, [fast.key]: fast, [other.key]: other }), [
-    { population: 'unchanged', timing: 'ready', ffeP50Speedup: 40, ffeP99Speedup: 40 },
+    { population: 'unchanged', timing: 'ready', rounds: 1, ffeP50Speedup: one, ffeP99Speedup: one },
   ]);
+});
+
+t.test('a range names its unit once when both ends share it', async (t) => {
+  t.equal(rangeText('1.20 s', '1.50 s'), '1.20–1.50 s');
+  t.equal(rangeText('690.1 ms', '1.23 s'), '690.1 ms–1.23 s');
+  t.equal(rangeText('5×', '7×'), '5×–7×');
+});
+
+t.test('speed-ups over rounds: the ratio of each paired round, then its median and range', async (t) => {
+  t.equal(speedup(7000, 12), 583.3);
+  t.equal(speedup(null, 12), null, 'legacy undelivered: no finite ratio');
+  t.equal(speedup(7000, 0), null);
+  const legacy = summarise(spec('legacy'), 1, [round(1, [6000]), round(2, [9000]), round(3, [8000])]);
+  // Round 2 of the fast lane is undelivered: its ratio is not finite and sorts last.
+  const fast = summarise(spec('fastlane'), 1, [round(1, [10]), round(2, [Infinity]), round(3, [20])]);
+  const [cmp] = compareScenarios({ [legacy.key]: legacy, [fast.key]: fast });
+  t.equal(cmp?.rounds, 3);
+  t.same(cmp?.ffeP50Speedup, { median: 600, min: 400, max: null }, '8000/20 = 400, 6000/10 = 600, then none');
+  const evenFast = summarise(spec('fastlane'), 1, [round(1, [10]), round(2, [30])]);
+  const [even] = compareScenarios({ [legacy.key]: legacy, [evenFast.key]: evenFast });
+  t.equal(even?.rounds, 2, 'only rounds both sides ran are paired');
+  t.same(even?.ffeP50Speedup, { median: 300, min: 300, max: 600 }, 'an even count takes the lower middle');
+});
+
+t.test('the headline leads with unchanged tracers at readiness and says how many rounds', async (t) => {
+  const scenarios: Record<string, HerdScenarioResult> = {};
+  for (const timing of ['changed', 'ready'] as const) {
+    for (const population of ['fastlane', 'unchanged'] as const) {
+      for (const [policy, base] of [
+        ['legacy', 5000],
+        ['fastlane', 10],
+      ] as const) {
+        const s = summarise({ policy, population, timing }, 1, [
+          round(1, [base]),
+          round(2, [base * 2]),
+          round(3, [base * 3]),
+        ]);
+        scenarios[s.key] = s;
+      }
+    }
+  }
+  const comparisons = compareScenarios(scenarios);
+  t.same(
+    headlineOrder(comparisons).map((c) => `${c.population}/${c.timing}`),
+    ['unchanged/ready', 'unchanged/changed', 'fastlane/ready', 'fastlane/changed'],
+  );
+  const lines = herdHeadline({ ...reportInput(scenarios), comparisons, config: { ...CONFIG, rounds: 3 } });
+  t.equal(lines.length, 3, 'the two unchanged pairs, then the rounds');
+  t.match(lines[0], /^Unchanged dd-trace-js tracers booting the instant the agent is ready: .* 500× faster at p50/);
+  t.match(lines[0], /fast lane p50 20\.0 ms \(10\.0–30\.0 ms\), legacy 10\.00 s \(5\.00–15\.00 s\)/);
+  t.match(lines[1], /^Unchanged dd-trace-js tracers booting right after a flags change/);
+  t.match(lines[2], /median of 3 rounds, with the range \(min–max\)/);
+  const single = herdHeadline({ ...reportInput({}), comparisons: [], config: CONFIG });
+  t.match(single[0], /No legacy and fast-lane pair/);
 });
 
 t.test('the report: summary, validity warning, counters with every label, one CDF pair per timing', async (t) => {
   const legacy = summarise(spec('legacy'), 3, [round(1, [4000, 6000, 8000])]);
   const fast = summarise(spec('fastlane'), 3, [round(1, [100, 150, 200], false)]);
   const scenarios = { [legacy.key]: legacy, [fast.key]: fast };
-  const results = {
-    kind: 'herd',
-    run: {
-      startedAt: '2026-01-01T00:00:00.000Z',
-      git: { commit: 'abc', dirty: false },
-      machine: { hostname: 'h', cpuModel: 'cpu', cores: 2, totalMemoryBytes: 1, platform: 'linux', arch: 'x64' },
-      node: 'v20',
-    },
-    cpu: CPU,
-    config: {
-      mode: 'emulated',
-      tracers: 3,
-      rampMs: 100,
-      capMs: 1000,
-      backendRttMs: 10,
-      scenarios: [spec('legacy'), spec('fastlane')],
-      rounds: 1,
-      generatorProcs: 1,
-      products: ['FFE_FLAGS'],
-      pollIntervalMs: 5000,
-      fastPollIntervalMs: 1000,
-      requestTimeoutMs: 2000,
-      steadyDelayMs: 6000,
-      steadyWindowMs: 5000,
-      pin: true,
-      expectedPaths: ['datadog/2/FFE_FLAGS/x/config'],
-      agentChildEnv: null,
-      validity: { maxEventLoopDelayP99Ms: 50, maxCpuBusiestSecond: 0.9 },
-    },
-    scenarios,
-    comparisons: compareScenarios(scenarios),
-  } satisfies HerdResults;
+  const results = { ...reportInput(scenarios), comparisons: compareScenarios(scenarios) };
   const html = await renderHerdReport(results);
   t.equal(html.match(/<svg /g)?.length, 2, 'current flags and all configs for the one timing');
   t.match(html, /INVALID scenarios/);
@@ -167,7 +234,9 @@ t.test('the report: summary, validity warning, counters with every label, one CD
   t.match(html, /40×/);
   t.match(html, /legacy \/ unchanged/, 'legend names policy and population');
   const text = herdSummaryText(results);
-  t.match(text, /fast lane vs legacy, unchanged\/ready: FFE p50 40× faster/);
+  t.match(text, /^Unchanged dd-trace-js tracers booting the instant the agent is ready: .* 40× faster at p50/);
+  t.match(text, /One round: no spread/);
+  t.match(text, /fast lane vs legacy, unchanged\/ready: FFE p50 40× faster, p99 40× \(1 round\(s\)\)/);
   t.match(text, /INVALID .*fastlane\/unchanged\/ready/);
   t.match(text, /achieved boot rate 1000–1000 tracers\/s/);
 });
