@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import type { HerdResults } from '../../bench/herd/index.js';
 import { redisServerAvailable } from '../helpers/redis-server.js';
-import { runBench, tempDir } from '../helpers/bench-smoke.js';
+import { HERD_SMOKE_ARGS, runBench, tempDir } from '../helpers/bench-smoke.js';
 
 const TRACERS = 60;
 
@@ -16,36 +16,13 @@ t.test(
   { skip: redisServerAvailable() ? false : 'redis-server is not installed' },
   async (t) => {
     const out = tempDir(t);
+    // The shared smoke options, then this run's (the last value of an option wins).
     const run = await runBench([
       'herd',
-      '--replicas',
-      '2',
-      '--compare-independent',
-      '--tracers',
-      String(TRACERS),
-      '--ramp-ms',
-      '200',
-      '--cap-ms',
-      '6000',
-      '--backend-rtt-ms',
-      '10',
-      '--policies',
-      'fastlane',
-      '--populations',
-      'a',
-      '--timings',
-      'ready',
-      '--poll-interval-ms',
-      '1000',
-      '--fast-poll-interval-ms',
-      '200',
-      '--steady-window-ms',
-      '0',
-      '--generator-procs',
-      '1',
-      '--no-progress',
-      '--out',
-      out,
+      ...HERD_SMOKE_ARGS,
+      ...['--replicas', '2', '--compare-independent', '--tracers', String(TRACERS), '--policies', 'fastlane'],
+      ...['--populations', 'a', '--timings', 'ready', '--steady-window-ms', '0', '--generator-procs', '1'],
+      ...['--out', out],
     ]);
     t.equal(run.code, 0, `bench exits 0\n${run.stderr}`);
     t.match(run.stdout, /fastlane\/unchanged\/ready\/redis: fleet backend calls \d+; replicas /);
