@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { registerBackendCommand } from './backend/index.js';
 import { ConfigError, loadConfig, loadConfigWithSources } from './config/index.js';
-import { registerConfigStreamCommand } from './configstream/command.js';
+import { registerConfigStreamCommand } from './configstream/index.js';
 import { startAgent } from './agent.js';
 import { ContainerTagsError } from './http/index.js';
 import { fetchStatus, formatStatus } from './status.js';

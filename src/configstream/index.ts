@@ -33,3 +33,4 @@ export {
   type ConfigStreamConsumerOptions,
 } from './consumer.js';
 export { startConfigStream, type ConfigStreamRuntime, type ConfigStreamStatus } from './runtime.js';
+export { registerConfigStreamCommand } from './command.js';

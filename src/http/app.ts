@@ -2,7 +2,7 @@
 // and metrics on one fastify instance. Not listening: the caller listens, tests use inject().
 import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RcService, StatusReport } from '../service/types.js';
+import type { RcService, StatusReport } from '../service/index.js';
 import { createConfigHandler, ignoreContentType, type RequestDoneInfo } from './config-route.js';
 import { httpErrorHandler, TEXT_PLAIN } from './error-handler.js';
 

@@ -2,7 +2,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { IClientGetConfigsRequest } from '../proto/index.js';
-import type { RcService, RequestContext } from '../service/types.js';
+import type { RcService, RequestContext } from '../service/index.js';
 import { decodeClientGetConfigsRequest } from './decode-request.js';
 import { encodeClientGetConfigsResponse } from './encode-response.js';
 import { TEXT_PLAIN, toHttpFailure } from './error-handler.js';

@@ -2,11 +2,15 @@ export { RemoteConfigService, STANDARD_BLOCK_TTL_MS, type RemoteConfigServiceOpt
 export { StateStore, type StoreIdentity, type StoreOpenResult } from './state-store.js';
 export {
   ServiceError,
-  SERVICE_ERROR_CODES,
-  invalidArgument,
   isInternalFailure,
   type ServiceErrorCode,
-} from './error.js';
+  type ClusterStatus,
+  type RcService,
+  type RequestContext,
+  type StatusReport,
+  type Transport,
+} from './contract.js';
+export { SERVICE_ERROR_CODES, invalidArgument } from './error.js';
 export { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 export { systemClock, sleep, type Clock } from './clock.js';
 export { silentLogger, type Logger } from './logger.js';
@@ -24,7 +28,6 @@ export {
   type UpstreamIdentity,
   type LatestConfigsRequestInput,
 } from './latest-configs-request.js';
-export type { ClusterStatus, RcService, RequestContext, StatusReport, Transport } from './types.js';
 export { compilePredicates, matchesPredicates, type CompiledPredicate } from './predicates.js';
 export { cachedFileIsCurrent, isTargetLive } from './selection.js';
 export { ClientTracker } from './client-tracker.js';

@@ -29,7 +29,7 @@ import { ServiceError } from './error.js';
 import { validateRequest } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { StateStore } from './state-store.js';
-import type { ClusterStatus, RcService, RequestContext, StatusReport } from './types.js';
+import type { ClusterStatus, RcService, RequestContext, StatusReport } from './contract.js';
 import { Refresher } from './refresher.js';
 import { FastLanePolicy } from './fast-lane-policy.js';
 import { LegacyPolicy } from './legacy-policy.js';

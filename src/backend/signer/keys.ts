@@ -6,7 +6,7 @@ import {
   sign as cryptoSign,
   type KeyObject,
 } from 'node:crypto';
-import { keyId as computeKeyId, type TufPublicKey } from '../../uptane/crypto.js';
+import { keyId as computeKeyId, type TufPublicKey } from '../../uptane/index.js';
 
 export type KeyType = 'ed25519' | 'ecdsa';
 
