@@ -11,6 +11,7 @@ import type {
   IRegisterRemoteAgentRequest,
   IRegisterRemoteAgentResponse,
 } from '../proto/index.js';
+import { grpcBytesOfFrozenReply as frozenReplies } from '../service/index.js';
 
 export type Empty = Record<string, never>;
 
@@ -35,8 +36,7 @@ export function decodeClientGetConfigsRequest(bytes: Uint8Array): IClientGetConf
 const emptySerialize = (): Buffer => EMPTY_BYTES;
 
 // The service shares frozen replies between clients (first polls of the same products, per snapshot): encode each
-// once, as the HTTP transport does.
-const frozenReplies = new WeakMap<IClientGetConfigsResponse, Buffer>();
+// once, as the HTTP transport does (src/service/frozen-caches.ts).
 
 function serializeResponse(r: IClientGetConfigsResponse): Buffer {
   if (!Object.isFrozen(r)) return toBuffer(pb.ClientGetConfigsResponse.encode(r).finish());

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { BACKEND_ERROR_CODES, BackendError } from '../../src/backend/index.js';
+import { BackendError } from '../../src/backend/index.js';
+import { BACKEND_ERROR_CODES } from '../../src/backend/error.js';
 
 void t.test('every error code is unique and documented in error.ts', async (t) => {
   t.equal(new Set(BACKEND_ERROR_CODES).size, BACKEND_ERROR_CODES.length);

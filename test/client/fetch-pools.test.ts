@@ -4,14 +4,10 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { Agent } from 'undici';
-import {
-  ConcurrencyLimit,
-  createFetchPools,
-  RcClient,
-  type Clock,
-  type RcClientError,
-  type ReleaseSlot,
-} from '../../src/client/index.js';
+import { RcClient } from '../../src/client/index.js';
+import { ConcurrencyLimit, createFetchPools, type ReleaseSlot } from '../../src/client/fetch-pools.js';
+import { type Clock } from '../../src/client/clock.js';
+import { type RcClientError } from '../../src/client/error.js';
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
