@@ -1,34 +1,20 @@
 // `rc-agent bench herd`: boot storms of tracers against a legacy and a fast-lane agent.
 export {
   runHerd,
-  validateHerdOptions,
   compareScenarios,
   summarise,
   spread,
   generatorVerdict,
-  roundLine,
   GENERATOR_MAX_LOOP_DELAY_P99_MS,
-  GENERATOR_MAX_CPU_BUSIEST_SECOND,
-  type HerdRunOutput,
 } from './run-herd.js';
 export { renderHerdReport, herdSummaryText } from './herd-report.js';
 export { bootOffsetMs } from './generator-load.js';
-export { realTracerEnv, TRACER_APP_PATH } from './real-load.js';
-export { scenarioKey, TIMINGS } from './herd-types.js';
-export { POPULATIONS, POPULATION_DESCRIPTIONS, populationLanes, nextDelayMs } from './populations.js';
-export type { Population, LaneSpec } from './populations.js';
-export { isCurrent, documentIndexAt, FRESHNESS_GRACE_MS, type FfeTimeline } from './freshness.js';
-export { HttpReplyReader, HttpReplyError, type HttpReply } from './http-reply.js';
-export { BodyTemplate, LaneState, ReplyError, type TracerIds, type LaneProfile } from './tracer-state.js';
-export type {
-  HerdOptions,
-  HerdResults,
-  HerdRoundResult,
-  HerdScenarioResult,
-  HerdScenarioSpec,
-  HerdComparison,
-  Samples,
-  Spread,
-  Timing,
-} from './herd-types.js';
-export type { TracerResult, GeneratorStats } from './herd-protocol.js';
+
+export { TIMINGS } from './herd-types.js';
+export { POPULATIONS, populationLanes, nextDelayMs } from './populations.js';
+export type { Population } from './populations.js';
+export { isCurrent, documentIndexAt } from './freshness.js';
+export { HttpReplyReader, HttpReplyError } from './http-reply.js';
+export { BodyTemplate, LaneState, ReplyError } from './tracer-state.js';
+export type { HerdResults, HerdRoundResult, HerdScenarioSpec, Timing } from './herd-types.js';
+export type { GeneratorStats } from './herd-protocol.js';

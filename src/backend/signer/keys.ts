@@ -21,10 +21,6 @@ const KEYID_HASH_ALGORITHMS = ['sha256', 'sha512'] as const;
 // PKCS#8 wrapper of a raw ed25519 seed (RFC 8410).
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-export function keyId(publicKey: TufPublicKey): string {
-  return computeKeyId(publicKey);
-}
-
 export function generateKeyPair(type: KeyType): SignerKeyPair {
   if (type === 'ed25519') {
     const { privateKey } = generateKeyPairSync('ed25519');
