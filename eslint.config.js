@@ -6,31 +6,36 @@ import tseslint from 'typescript-eslint';
 // listed here, and only through their index.ts. src/errors (the shared error base) and src/version.ts are leaves
 // every folder may use; the composition root (src/agent.ts, cli.ts, status.ts) may use every folder; nothing in src/
 // imports bench/. `typeOnly` folders may be imported for types only (the wire shapes, no code).
+const TRANSPORT_HTTP = '^(fastify|@fastify/.*|(node:)?https?|(node:)?http2)$';
+const TRANSPORT_GRPC = '^@grpc/.*$';
+const NODE_IO = '^(node:)?(fs|fs/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster)$';
 const ALLOWED = {
   errors: { folders: [] },
   proto: { folders: [] },
-  uptane: { folders: [], typeOnly: ['proto'], packages: [nodeIo(), 'pure: no I/O, time is passed in'] },
+  uptane: { folders: [], typeOnly: ['proto'], packages: [{ regex: NODE_IO, why: 'pure: no I/O, time is passed in' }] },
   ratelimit: { folders: [] },
   config: { folders: [] },
-  client: { folders: ['proto'], packages: ['^(fastify|@fastify/.*|@grpc/.*)$', 'the client speaks only the wire'] },
+  client: {
+    folders: ['proto'],
+    packages: [{ regex: '^(fastify|@fastify/.*|@grpc/.*)$', why: 'the client speaks only the wire' }],
+  },
   backend: { folders: ['proto', 'uptane'] },
   service: {
     folders: ['backend', 'config', 'proto', 'ratelimit', 'uptane'],
-    packages: ['^(fastify|@fastify/.*|@grpc/.*|(node:)?https?|(node:)?http2)$', 'the service knows no transport'],
+    packages: [TRANSPORT_HTTP, TRANSPORT_GRPC].map((regex) => ({ regex, why: 'the service knows no transport' })),
   },
-  http: { folders: ['proto', 'service'], packages: ['^@grpc/.*$', 'http and grpc are independent transports'] },
+  http: {
+    folders: ['proto', 'service'],
+    packages: [{ regex: TRANSPORT_GRPC, why: 'http and grpc are independent transports' }],
+  },
   grpc: {
     folders: ['proto', 'service'],
-    packages: ['^(fastify|@fastify/.*)$', 'http and grpc are independent transports'],
+    packages: [{ regex: '^(fastify|@fastify/.*)$', why: 'http and grpc are independent transports' }],
   },
   cluster: { folders: ['backend', 'config', 'proto', 'ratelimit', 'service'] },
   configstream: { folders: ['config', 'grpc', 'proto', 'service'] },
 };
 const LEAVES = ['errors'];
-
-function nodeIo() {
-  return '^(node:)?(fs|fs/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster)$';
-}
 
 const BENCH = { regex: '^(\\.\\./)+bench(/|$)', message: 'src/ never imports bench/ (bench imports src/).' };
 const SUBFOLDER_DEEP = {
@@ -64,7 +69,7 @@ function boundaryRules(folder, depth) {
       regex: `^${up}(?!version\\.js$)[^./][^/]*$`,
       message: `src/${folder} must not import the composition root (src/agent.ts, cli.ts, status.ts).`,
     });
-    if (rule.packages) patterns.push({ regex: rule.packages[0], message: `src/${folder}: ${rule.packages[1]}.` });
+    for (const { regex, why } of rule.packages ?? []) patterns.push({ regex, message: `src/${folder}: ${why}.` });
   }
   return { 'no-restricted-imports': ['error', { patterns }] };
 }

@@ -98,7 +98,7 @@ program
 
 program
   .command('bench')
-  .description('benchmarks, from a checkout with dev dependencies: `rc-agent bench herd|throughput --help`')
+  .description('benchmarks (herd, throughput, soak): `rc-agent bench <name> --help`')
   .allowUnknownOption()
   .allowExcessArguments()
   .action(() => {
