@@ -1,7 +1,8 @@
 // The composition root of `rc-agent run`: components start in dependency order (store → service → poll loop →
 // listeners) and stop in reverse under one stop_timeout for the whole agent: both listeners stop accepting at once,
 // in-flight requests drain, then the poll loop stops, the store closes and the logs are flushed.
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -28,7 +29,7 @@ import {
 } from './service/index.js';
 import { buildHttpApp, createContainerTagSource, httpListenOptions } from './http/index.js';
 import { Cluster } from './cluster/index.js';
-import { startGrpcServer, type GrpcServerHandle } from './grpc/index.js';
+import { GrpcSetupError, startGrpcServer, type GrpcServerHandle } from './grpc/index.js';
 import { RC_AGENT_VERSION } from './version.js';
 
 export interface RunningAgent {
@@ -64,11 +65,12 @@ export interface StartAgentOptions {
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
   const { config } = options;
   const rc = config.remoteConfiguration;
-  const log =
-    options.log ?? pino({ level: config.logLevel === 'off' ? 'silent' : config.logLevel }, pino.destination(2));
+  const log = options.log ?? createLogger(config);
   const announce = options.announce ?? ((line: string) => process.stdout.write(`${line}\n`));
   for (const warning of config.warnings) log.warn(warning);
   ensurePrivateDir(config.runPath, log);
+  // Two agents on one run_path would share the store and the signing keys: the second one refuses to start.
+  const releaseLock = lockRunPath(config.runPath);
 
   // components after the listeners, stopped in reverse order once the listeners have drained
   const stops: Array<() => Promise<void>> = [];
@@ -76,6 +78,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   let grpc: GrpcServerHandle | undefined;
   let configStream: ConfigStreamRuntime | undefined;
   const stopAll = async (deadlineMs: number): Promise<void> => {
+    try {
+      await stopComponents(deadlineMs);
+    } finally {
+      releaseLock();
+    }
+  };
+  const stopComponents = async (deadlineMs: number): Promise<void> => {
     // config streams never end by themselves: end them first, so the gRPC drain does not wait for them
     configStream?.closeStreams();
     await drainListeners(app, grpc, deadlineMs, log);
@@ -182,6 +191,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (rc.enabled) {
       service.start();
       stops.push(() => service.stop());
+      stops.push(logBypassSummary(service, log));
       cluster?.attach(service);
       cluster?.start();
     }
@@ -236,7 +246,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         },
       },
     });
-    const httpUrl = await app.listen(httpListenOptions(config.bindHost, config.httpPort));
+    const httpUrl = await app.listen(httpListenOptions(config.bindHost, config.httpPort)).catch((err: unknown) => {
+      throw new AgentStartError(
+        `cannot listen for HTTP on ${config.bindHost}:${config.httpPort} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): ` +
+          'set apm_config.receiver_port (DD_APM_RECEIVER_PORT) or bind_host (DD_BIND_HOST)',
+        { cause: err },
+      );
+    });
     const url = new URL(httpUrl);
     announce(`listening http http://${config.bindHost}:${url.port}`);
 
@@ -288,6 +304,83 @@ async function drainListeners(
     log.warn({ stopTimeoutMs: graceMs }, 'stop_timeout reached: closing the connections still open');
     app?.server.closeAllConnections();
     await closeWithin(closing, 100);
+  }
+}
+
+/** Human-readable lines on a terminal (pino-pretty, in a worker thread); JSON otherwise or with log_format_json. */
+function createLogger(config: AgentConfig): pino.Logger {
+  const level = config.logLevel === 'off' ? 'silent' : config.logLevel;
+  if (config.logFormatJson || !process.stderr.isTTY) return pino({ level }, pino.destination(2));
+  return pino({ level }, pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true } }));
+}
+
+/** Every minute at debug: how new clients were answered, per lane (the counters `rc-agent status` shows). */
+function logBypassSummary(service: RemoteConfigService, log: pino.Logger): () => Promise<void> {
+  const timer = setInterval(() => {
+    if (!log.isLevelEnabled('debug')) return;
+    const counts = service.status().bypass;
+    const line = Object.entries(counts)
+      .map(
+        ([lane, outcomes]) =>
+          `${lane}: ${
+            Object.entries(outcomes)
+              .filter(([, n]) => n > 0)
+              .map(([k, n]) => `${k}=${n}`)
+              .join(' ') || 'none'
+          }`,
+      )
+      .join('; ');
+    log.debug({ bypass: counts }, `new clients so far — ${line}`);
+  }, BYPASS_SUMMARY_INTERVAL_MS);
+  timer.unref();
+  return async () => clearInterval(timer);
+}
+
+const BYPASS_SUMMARY_INTERVAL_MS = 60_000;
+
+/** A start-up failure an operator can fix; its message is the one line `rc-agent run` prints. */
+export class AgentStartError extends Error {
+  override readonly name = 'AgentStartError';
+}
+
+/** The one-line message for a start-up failure an operator can fix, or undefined for an unexpected one. */
+export function startupErrorMessage(err: unknown, config: AgentConfig): string | undefined {
+  if (err instanceof AgentStartError) return err.message;
+  if (err instanceof GrpcSetupError && err.code === 'BIND_FAILED') {
+    return `cannot listen for gRPC on ${config.bindHost}:${config.grpcPort} (${(err.cause as Error | undefined)?.message ?? 'bind failed'}): set cmd_port (DD_CMD_PORT) or bind_host (DD_BIND_HOST)`;
+  }
+  return undefined;
+}
+
+const LOCK_FILE = 'rc-agent.pid';
+
+/** Takes run_path for this process (a pid file); a live owner makes this throw, a dead one's file is taken over. */
+function lockRunPath(dir: string): () => void {
+  const file = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new AgentStartError(
+          `run_path ${dir} is in use by another rc-agent (pid ${owner}): give each agent its own run_path (DD_RUN_PATH)`,
+        );
+      }
+      rmSync(file, { force: true }); // left by an agent that died
+    }
+  }
+  throw new AgentStartError(`cannot take ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -2,8 +2,8 @@
 import { Command } from 'commander';
 import { registerBackendCommand } from './backend/index.js';
 import { ConfigError, loadConfig, loadConfigWithSources } from './config/index.js';
-import { registerConfigStreamCommand } from './configstream/index.js';
-import { startAgent } from './agent.js';
+import { registerConfigStreamCommand, scrubSetting } from './configstream/index.js';
+import { startAgent, startupErrorMessage } from './agent.js';
 import { ContainerTagsError } from './http/index.js';
 import { fetchStatus, formatStatus } from './status.js';
 import { RC_AGENT_VERSION } from './version.js';
@@ -42,9 +42,13 @@ program
         configStream: { load, settings },
       });
     } catch (err) {
-      // a configured file that cannot be used (container_tags_file …): a clear message, not a stack
-      if (err instanceof ConfigError || err instanceof ContainerTagsError) {
-        process.stderr.write(`rc-agent: ${err.message}\n`);
+      // a configured file that cannot be used (container_tags_file …), a busy port, a data dir in use: one line
+      const known =
+        err instanceof ConfigError || err instanceof ContainerTagsError
+          ? err.message
+          : startupErrorMessage(err, config);
+      if (known !== undefined) {
+        process.stderr.write(`rc-agent: ${known}\n`);
         process.exit(2);
       }
       throw err;
@@ -73,6 +77,33 @@ program
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+  });
+
+program
+  .command('config')
+  .description('print the effective settings and where each comes from (default, file, env), secrets scrubbed')
+  .option('-c, --config <file>', 'datadog.yaml to read (DD_ environment variables override it)')
+  .option('--json', 'print JSON: {key: {value, source}}')
+  .action((opts: { config?: string; json?: boolean }) => {
+    try {
+      const { config, settings } = loadConfigWithSources({ file: opts.config, env: process.env });
+      const rows = [...settings.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, s]) => ({ key, value: scrubSetting(key, s.value), source: s.source }));
+      if (opts.json) {
+        const out = Object.fromEntries(rows.map((r) => [r.key, { value: r.value, source: r.source }]));
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      } else {
+        const width = Math.max(...rows.map((r) => r.key.length));
+        for (const r of rows)
+          process.stdout.write(`${r.key.padEnd(width)}  ${JSON.stringify(r.value)}  (${r.source})\n`);
+      }
+      for (const warning of config.warnings) process.stderr.write(`rc-agent config: warning: ${warning}\n`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`rc-agent config: ${err.message}\n`);
+      process.exit(2);
+    }
   });
 
 program

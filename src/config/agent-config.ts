@@ -55,6 +55,8 @@ export interface AgentConfig {
   readonly grpcPort: number;
   readonly stopTimeoutMs: number;
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
+  /** JSON logs on a terminal too (log_format_json). */
+  readonly logFormatJson: boolean;
   readonly remoteConfiguration: RemoteConfigConfig;
   /** `container_tags_file`: container ID → tags appended to tracer tags; empty = none */
   readonly containerTagsFile: string;

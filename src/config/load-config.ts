@@ -9,6 +9,7 @@ import { ConfigError } from './error.js';
 import { KEYS, envNames, type ConfigKey, type KeySpec } from './schema.js';
 import type { AgentConfig } from './agent-config.js';
 import { buildDatadogSettings } from './datadog-settings.js';
+import { unknownKeyWarnings } from './unknown-keys.js';
 
 export interface LoadConfigOptions {
   /** Path of a datadog.yaml; absent = defaults + env only. */
@@ -70,12 +71,12 @@ export function loadConfig(options: LoadConfigOptions): AgentConfig {
     options.onResolved?.(key, parsed.data, origin);
   }
   if (errors.length > 0) throw new ConfigError('INVALID_VALUE', `invalid configuration:\n  ${errors.join('\n  ')}`);
-  return deepFreeze(build(values));
+  return deepFreeze(build(values, unknownKeyWarnings(fileValues, Object.keys(KEYS))));
 }
 
-function build(values: Map<ConfigKey, unknown>): AgentConfig {
+function build(values: Map<ConfigKey, unknown>, fileWarnings: readonly string[]): AgentConfig {
   const get = <T>(key: ConfigKey): T => values.get(key) as T;
-  const warnings: string[] = [];
+  const warnings: string[] = [...fileWarnings];
   const replace = (key: string, value: number, replacement: number, why: string): number => {
     warnings.push(`${key}: ${value} ${why}; using ${replacement}`);
     return replacement;
@@ -143,6 +144,7 @@ function build(values: Map<ConfigKey, unknown>): AgentConfig {
     grpcPort: get<number>('cmd_port'),
     stopTimeoutMs: get<number>('stop_timeout'),
     logLevel: get<AgentConfig['logLevel']>('log_level'),
+    logFormatJson: get<boolean>('log_format_json'),
     containerTagsFile: get<string>('container_tags_file'),
     containerCgroupRoot: get<string>('container_cgroup_root'),
     warnings,
@@ -219,7 +221,9 @@ function readYamlFile(file: string): Record<string, unknown> {
   try {
     doc = parseYaml(text);
   } catch (cause) {
-    throw new ConfigError('INVALID_YAML', `config file ${file} is not valid YAML`, { cause });
+    // The parser's first line says what is wrong and where (line and column).
+    const why = ((cause as Error).message ?? '').split('\n')[0] ?? '';
+    throw new ConfigError('INVALID_YAML', `config file ${file} is not valid YAML: ${why}`, { cause });
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc))

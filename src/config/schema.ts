@@ -11,7 +11,15 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int().min(min).max(max));
 const port = int(0, 65535);
 const str = z.string();
-const durationMs = z.preprocess((v) => parseDurationMs(v) ?? v, z.number().finite().nonnegative());
+/** What a duration error says instead of the validator's wording. */
+export const DURATION_HELP = 'expected a duration: seconds (30, 0.5) or a Go duration string (500ms, 30s, 1m, 1h30m)';
+const durationMs = z.preprocess(
+  (v) => parseDurationMs(v) ?? v,
+  z
+    .number({ error: DURATION_HELP })
+    .finite({ error: DURATION_HELP })
+    .nonnegative({ error: `${DURATION_HELP}, not negative` }),
+);
 /** A list from YAML, or a string split on spaces and commas (`DD_TAGS="a:b c:d"`, `NO_PROXY=a,b`). */
 const listOf = (item: z.ZodString) =>
   z.preprocess(
@@ -117,6 +125,11 @@ export const KEYS = {
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'off']),
     default: 'info',
     describe: 'log level (logs go to stderr)',
+  },
+  log_format_json: {
+    schema: bool,
+    default: false,
+    describe: 'JSON logs even when stderr is a terminal (otherwise JSON only when it is not)',
   },
   'remote_configuration.enabled': { schema: bool, default: true, describe: 'also gates /v0.7/config' },
   'remote_configuration.rc_dd_url': {

@@ -2,3 +2,4 @@
 // library other Node processes use to receive rc-agent's resolved configuration.
 export { startConfigStream, type ConfigStreamRuntime, type ConfigStreamStatus } from './runtime.js';
 export { registerConfigStreamCommand } from './command.js';
+export { scrubSetting } from './scrub.js';

@@ -5,3 +5,4 @@ export { AUTH_TOKEN_FILE, IPC_CERT_FILE } from './credentials.js';
 export type { AgentSecureCredentials } from './client.js';
 export { AGENT_SECURE_REMOTE_AGENT_DEFINITION } from './service-definition.js';
 export { RpcStatusError, type RemoteAgentHandlers } from './remote-agent.js';
+export { GrpcSetupError } from './error.js';

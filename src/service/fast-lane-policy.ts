@@ -62,11 +62,11 @@ export class FastLanePolicy implements SchedulingPolicy {
     this.#o = options;
   }
 
-  async serve<T>(request: ScheduledRequest<T>, signal: AbortSignal): Promise<T> {
+  async serve<T>(request: ScheduledRequest<T>, ctx: { readonly signal: AbortSignal }): Promise<T> {
     const need = request.track();
     if (!need) return request.answer();
     const t0 = this.#o.clock.now();
-    const admitted = this.#admit(request, need.waitFor, signal);
+    const admitted = this.#admit(request, need.waitFor, ctx);
     const outcome = typeof admitted === 'string' ? admitted : await admitted;
     request.settled(outcome, this.#o.clock.now() - t0);
     if (outcome === 'aborted') throw new ServiceError('CANCELLED', 'context canceled');
@@ -77,7 +77,7 @@ export class FastLanePolicy implements SchedulingPolicy {
   #admit(
     request: ScheduledRequest<unknown>,
     waitFor: readonly string[],
-    signal: AbortSignal,
+    ctx: { readonly signal: AbortSignal },
   ): BypassOutcome | Promise<BypassOutcome> {
     const { clock, refresher } = this.#o;
     const now = clock.now();
@@ -104,7 +104,7 @@ export class FastLanePolicy implements SchedulingPolicy {
         (w) => void running.done.then((r) => w.settle(r === 'ok' ? 'joined_refresh' : 'refresh_failed')),
         () => undefined,
         ttlMs,
-        signal,
+        ctx.signal,
       );
     }
     // A new round. While the backend fails, do not hold a request for a round that cannot land within its bound.
@@ -122,7 +122,7 @@ export class FastLanePolicy implements SchedulingPolicy {
       (w) => round.waiters.set(w, kind),
       (w) => round.waiters.delete(w),
       ttlMs,
-      signal,
+      ctx.signal,
     );
   }
 

@@ -196,7 +196,7 @@ export class RemoteConfigService implements RcService {
         if (Object.isFrozen(request)) validatedRequests.set(request, validated);
       }
       lane = validated.lane;
-      return await this.#policy.serve(this.#scheduled(request, validated.client, lane), ctx.signal);
+      return await this.#policy.serve(this.#scheduled(request, validated.client, lane), ctx);
     } catch (err) {
       const wrapped = toServiceError(err);
       code = wrapped.code;

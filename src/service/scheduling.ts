@@ -62,8 +62,11 @@ export interface ScheduledRequest<T> {
 }
 
 export interface SchedulingPolicy {
-  /** Runs a request: waits (bounded) for fresh data when it needs it, then answers it. Throws CANCELLED on abort. */
-  serve<T>(request: ScheduledRequest<T>, signal: AbortSignal): Promise<T>;
+  /**
+   * Runs a request: waits (bounded) for fresh data when it needs it, then answers it. Throws CANCELLED on abort.
+   * `ctx.signal` is read only by a request that waits (transports create it lazily: most requests never wait).
+   */
+  serve<T>(request: ScheduledRequest<T>, ctx: { readonly signal: AbortSignal }): Promise<T>;
   start(): void;
   /** Stops the loop, answers every waiter, aborts a backend request in flight. */
   stop(): Promise<void>;
