@@ -82,6 +82,7 @@ t.test('a busy port or a run_path in use stops start-up with one line naming the
     failed?.stderr,
     new RegExp(
       `^rc-agent: cannot listen for HTTP on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\): set apm_config\\.receiver_port \\(DD_APM_RECEIVER_PORT\\)`,
+      'm',
     ),
   );
   t.equal(

@@ -1,40 +1,23 @@
 // Errors of the backend client, the backend simulator and the local signed source. Messages follow the reference
 // agent's wording (PROTOCOL.md §1, `pkg/config/remote/api/http.go`) because they travel upstream as `api: <err>`.
+import { CodedError, codesOf, type CodedErrorOptions, type ErrorCodeDocs } from '../errors/index.js';
 
-export type BackendErrorCode =
-  /** 401: the API key is wrong or lacks the Remote Config scope */
-  | 'UNAUTHORIZED'
-  /** any other 4xx (the reference suspects a proxy), 429 included */
-  | 'PROXY'
-  /** 503 */
-  | 'SERVICE_UNAVAILABLE'
-  /** 504 */
-  | 'GATEWAY_TIMEOUT'
-  /** any other non-200 status */
-  | 'NON_200'
-  /** no complete answer within `fetchTimeoutMs` (reference deviation #5) */
-  | 'TIMEOUT'
-  /** connection refused, reset, TLS failure … */
-  | 'NETWORK'
-  /** a 200 whose body is not the expected protobuf message */
-  | 'BAD_RESPONSE'
-  /** the caller's AbortSignal fired */
-  | 'ABORTED'
-  /** a client refused at construction (e.g. plain http without `no_tls`) or a bad simulator/local-source setting */
-  | 'INVALID_CONFIG';
+export const BACKEND_ERROR_DOCS = {
+  UNAUTHORIZED: '401: the API key is wrong or lacks the Remote Config scope',
+  PROXY: 'any other 4xx (the reference suspects a proxy), 429 included',
+  SERVICE_UNAVAILABLE: '503',
+  GATEWAY_TIMEOUT: '504',
+  NON_200: 'any other non-200 status',
+  TIMEOUT: 'no complete answer within `fetchTimeoutMs` (reference deviation #5)',
+  NETWORK: 'connection refused, reset, TLS failure …',
+  BAD_RESPONSE: 'a 200 whose body is not the expected protobuf message',
+  ABORTED: "the caller's AbortSignal fired",
+  INVALID_CONFIG:
+    'a client refused at construction (e.g. plain http without `no_tls`) or a bad simulator/local-source setting',
+} as const satisfies ErrorCodeDocs<string>;
 
-export const BACKEND_ERROR_CODES: readonly BackendErrorCode[] = [
-  'UNAUTHORIZED',
-  'PROXY',
-  'SERVICE_UNAVAILABLE',
-  'GATEWAY_TIMEOUT',
-  'NON_200',
-  'TIMEOUT',
-  'NETWORK',
-  'BAD_RESPONSE',
-  'ABORTED',
-  'INVALID_CONFIG',
-];
+export type BackendErrorCode = keyof typeof BACKEND_ERROR_DOCS;
+export const BACKEND_ERROR_CODES = codesOf(BACKEND_ERROR_DOCS);
 
 export const UNAUTHORIZED_MESSAGE =
   'unauthorized. Please make sure your API key is valid and has the Remote Config scope';
@@ -42,7 +25,7 @@ export const PROXY_MESSAGE =
   '4XX status code. This might be related to the proxy settings. ' +
   'Please make sure the agent can reach Remote Configuration with the proxy setup';
 
-export class BackendError extends Error {
+export class BackendError extends CodedError<BackendErrorCode> {
   override readonly name = 'BackendError';
   /** HTTP status when the backend answered, undefined otherwise. */
   readonly status: number | undefined;
@@ -50,11 +33,11 @@ export class BackendError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(
-    readonly code: BackendErrorCode,
+    code: BackendErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number; retryAfterMs?: number },
+    options?: CodedErrorOptions & { status?: number; retryAfterMs?: number },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, options);
     this.status = options?.status;
     this.retryAfterMs = options?.retryAfterMs;
   }

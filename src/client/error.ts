@@ -1,51 +1,31 @@
 // Errors of the RC client. Codes say where a poll failed; `cause` keeps the original error.
-export type RcClientErrorCode =
-  /** connection refused, reset, DNS… (undici rejected) */
-  | 'NETWORK'
-  /** no reply within `requestTimeoutMs` */
-  | 'TIMEOUT'
-  /** the agent answered with a non-2xx status */
-  | 'HTTP_STATUS'
-  /** the reply body, its base64 `targets` or a config file is not JSON */
-  | 'INVALID_JSON'
-  /** the reply has an unexpected shape */
-  | 'INVALID_REPLY'
-  /** `client_configs` names a path that `targets` does not list */
-  | 'MISSING_TARGET'
-  /** `client_configs` names a path with no file in `target_files` and no matching applied config */
-  | 'MISSING_FILE'
-  /** a config path outside `datadog/<org>/<product>/<id>/<name>` or `employee/<product>/<id>/<name>` */
-  | 'INVALID_PATH'
-  /** an `apply`/`modify`/`unapply` listener threw */
-  | 'LISTENER'
-  /** an option, setter argument or `DD_RC_*` environment variable has a value the client cannot use */
-  | 'INVALID_OPTION';
+import { CodedError, codesOf, type CodedErrorOptions, type ErrorCodeDocs } from '../errors/index.js';
 
-export const RC_CLIENT_ERROR_CODES: readonly RcClientErrorCode[] = [
-  'NETWORK',
-  'TIMEOUT',
-  'HTTP_STATUS',
-  'INVALID_JSON',
-  'INVALID_REPLY',
-  'MISSING_TARGET',
-  'MISSING_FILE',
-  'INVALID_PATH',
-  'LISTENER',
-  'INVALID_OPTION',
-];
+export const RC_CLIENT_ERROR_DOCS = {
+  NETWORK: 'connection refused, reset, DNS… (undici rejected)',
+  TIMEOUT: 'no reply within `requestTimeoutMs`',
+  HTTP_STATUS: 'the agent answered with a non-2xx status',
+  INVALID_JSON: 'the reply body, its base64 `targets` or a config file is not JSON',
+  INVALID_REPLY: 'the reply has an unexpected shape',
+  MISSING_TARGET: '`client_configs` names a path that `targets` does not list',
+  MISSING_FILE: '`client_configs` names a path with no file in `target_files` and no matching applied config',
+  INVALID_PATH: 'a config path outside `datadog/<org>/<product>/<id>/<name>` or `employee/<product>/<id>/<name>`',
+  LISTENER: 'an `apply`/`modify`/`unapply` listener threw',
+  INVALID_OPTION: 'an option, setter argument or `DD_RC_*` environment variable has a value the client cannot use',
+} as const satisfies ErrorCodeDocs<string>;
 
-export class RcClientError extends Error {
+export type RcClientErrorCode = keyof typeof RC_CLIENT_ERROR_DOCS;
+export const RC_CLIENT_ERROR_CODES = codesOf(RC_CLIENT_ERROR_DOCS);
+
+export class RcClientError extends CodedError<RcClientErrorCode> {
   override readonly name = 'RcClientError';
-  constructor(
-    readonly code: RcClientErrorCode,
-    message: string,
-    options?: { cause?: unknown; status?: number },
-  ) {
-    super(message, options);
-    this.status = options?.status;
-  }
   /** HTTP status for `HTTP_STATUS`. */
   readonly status: number | undefined;
+
+  constructor(code: RcClientErrorCode, message: string, options?: CodedErrorOptions & { status?: number }) {
+    super(code, message, options);
+    this.status = options?.status;
+  }
 }
 
 /**

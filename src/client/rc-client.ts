@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { request, type Dispatcher } from 'undici';
+import { systemClock, type Clock, type TimerHandle } from '../clock/index.js';
 import {
   DD_TRACE_JS_CAPABILITIES,
   decodeCapabilities,
@@ -10,7 +11,6 @@ import {
   splitCapabilities,
 } from './capabilities.js';
 import { checkDelayMs } from './checks.js';
-import { systemClock, type Clock } from './clock.js';
 import { RcClientError } from './error.js';
 import { createFetchPools, type ConcurrencyLimit, type RcFetchPools, type ReleaseSlot } from './fetch-pools.js';
 import { LaneState, type InvokeResult } from './lane-state.js';
@@ -51,7 +51,7 @@ interface Lane {
   delivered: boolean;
   /** Consecutive failed polls. */
   failures: number;
-  timer: unknown;
+  timer: TimerHandle | undefined;
   inFlight: Promise<void> | undefined;
   controller: AbortController | undefined;
 }

@@ -1,6 +1,6 @@
 // Public option and event types of the RC client.
 import type { Dispatcher } from 'undici';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/index.js';
 import type { RcProductCapabilities } from './capabilities.js';
 import type { RcClientError } from './error.js';
 import type { RcFetchPools } from './fetch-pools.js';

@@ -1,19 +1,15 @@
 // Errors of the cluster layer (Redis shared by replicas). None reaches a tracer: every failure degrades the replica to
 // standalone polling or to fetching from the backend itself.
-export type ClusterErrorCode =
-  /** Redis refused, timed out or is not connected */
-  | 'REDIS_UNAVAILABLE'
-  /** a record read from Redis is not what a replica writes (Redis is never trusted) */
-  | 'BAD_RECORD'
-  /** this replica no longer holds the leader lock */
-  | 'NOT_LEADER';
+import { CodedError, type ErrorCodeDocs } from '../errors/index.js';
 
-export class ClusterError extends Error {
-  readonly code: ClusterErrorCode;
+export const CLUSTER_ERROR_DOCS = {
+  REDIS_UNAVAILABLE: 'Redis refused, timed out or is not connected',
+  BAD_RECORD: 'a record read from Redis is not what a replica writes (Redis is never trusted)',
+  NOT_LEADER: 'this replica no longer holds the leader lock',
+} as const satisfies ErrorCodeDocs<string>;
 
-  constructor(code: ClusterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ClusterError';
-    this.code = code;
-  }
+export type ClusterErrorCode = keyof typeof CLUSTER_ERROR_DOCS;
+
+export class ClusterError extends CodedError<ClusterErrorCode> {
+  override readonly name = 'ClusterError';
 }

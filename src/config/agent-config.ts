@@ -1,7 +1,8 @@
-// The validated, frozen configuration. Each component receives only its slice.
+// The validated, frozen configuration. Each component receives only its slice; every time and size carries its unit.
 import type { DatadogSettings } from './datadog-settings.js';
+import type { LogLevel, Policy } from './schema.js';
 
-export type Policy = 'fastlane' | 'legacy';
+export type { Policy };
 
 export interface FastLaneConfig {
   readonly enabled: boolean;
@@ -54,7 +55,7 @@ export interface AgentConfig {
   readonly httpPort: number;
   readonly grpcPort: number;
   readonly stopTimeoutMs: number;
-  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'off';
+  readonly logLevel: LogLevel;
   /** JSON logs on a terminal too (log_format_json). */
   readonly logFormatJson: boolean;
   readonly remoteConfiguration: RemoteConfigConfig;

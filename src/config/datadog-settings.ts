@@ -4,7 +4,7 @@ import semver from 'semver';
 import { MIN_UPSTREAM_AGENT_VERSION, UPSTREAM_AGENT_VERSION } from '../version.js';
 import { ConfigError } from './error.js';
 import { parseRemoteConfigKey, RemoteConfigKeyError, type RemoteConfigKey } from './rc-key.js';
-import type { ConfigKey } from './schema.js';
+import type { Settings } from './schema.js';
 
 export { MIN_UPSTREAM_AGENT_VERSION };
 
@@ -43,10 +43,10 @@ const TLS_VERSIONS: Record<string, TlsMinVersion> = {
 };
 
 export function buildDatadogSettings(
-  get: <T>(key: ConfigKey) => T,
+  s: Settings,
   opts: { readonly usesBackend: boolean; readonly warnings: string[] },
 ): DatadogSettings {
-  const rcKeyText = get<string>('remote_configuration.key').trim();
+  const rcKeyText = s['remote_configuration.key'].trim();
   let rcKey: RemoteConfigKey | undefined;
   if (rcKeyText !== '') {
     try {
@@ -58,7 +58,7 @@ export function buildDatadogSettings(
     }
   }
 
-  const agentVersion = (get<string | undefined>('remote_configuration.agent_version') ?? UPSTREAM_AGENT_VERSION).trim();
+  const agentVersion = (s['remote_configuration.agent_version'] ?? UPSTREAM_AGENT_VERSION).trim();
   if (semver.valid(agentVersion) === null) {
     throw new ConfigError(
       'INVALID_VALUE',
@@ -73,25 +73,23 @@ export function buildDatadogSettings(
   }
 
   // pkg/config/utils GetConfiguredTags: tags then extra_tags
-  const configuredTags = [...get<string[]>('tags'), ...get<string[]>('extra_tags')];
-  const env = get<string>('env');
+  const configuredTags = [...s.tags, ...s.extra_tags];
+  const env = s.env;
   // GetTraceAgentDefaultEnv: apm_config.env, else env, else the first env: tag
   const traceAgentEnv =
-    get<string>('apm_config.env') ||
-    env ||
-    (configuredTags.find((tag) => tag.startsWith('env:'))?.slice('env:'.length) ?? '');
+    s['apm_config.env'] || env || (configuredTags.find((tag) => tag.startsWith('env:'))?.slice('env:'.length) ?? '');
   // hosttags.Get: configured tags, env:<env>, sorted and de-duplicated
   const hostTags = [...new Set([...configuredTags, ...(env ? [`env:${env}`] : [])])].sort();
 
-  const minTls = get<string>('min_tls_version');
+  const minTls = s.min_tls_version;
   let minVersion = TLS_VERSIONS[minTls.toLowerCase()];
   if (minVersion === undefined) {
     opts.warnings.push(`min_tls_version: invalid ${JSON.stringify(minTls)}; using tlsv1.2`);
     minVersion = 'TLSv1.2';
   }
-  const skipVerify = get<boolean>('skip_ssl_validation');
+  const skipVerify = s.skip_ssl_validation;
   // api/http.go NewHTTPClient refuses a client that skips validation unless RC allows it explicitly
-  if (skipVerify && opts.usesBackend && !get<boolean>('remote_configuration.no_tls_validation')) {
+  if (skipVerify && opts.usesBackend && !s['remote_configuration.no_tls_validation']) {
     throw new ConfigError(
       'INVALID_VALUE',
       'skip_ssl_validation: Remote Configuration does not allow skipping TLS validation by default; ' +
@@ -99,10 +97,10 @@ export function buildDatadogSettings(
     );
   }
   const proxy: ProxySettings = {
-    http: proxyUrl('proxy.http', get<string>('proxy.http')),
-    https: proxyUrl('proxy.https', get<string>('proxy.https')),
-    noProxy: get<string[]>('proxy.no_proxy'),
-    noProxyNonexactMatch: get<boolean>('no_proxy_nonexact_match'),
+    http: proxyUrl('proxy.http', s['proxy.http']),
+    https: proxyUrl('proxy.https', s['proxy.https']),
+    noProxy: s['proxy.no_proxy'],
+    noProxyNonexactMatch: s.no_proxy_nonexact_match,
   };
   return { rcKey, upstreamAgentVersion: agentVersion, traceAgentEnv, hostTags, proxy, tls: { skipVerify, minVersion } };
 }

@@ -15,3 +15,22 @@ export function parseDurationMs(value: unknown): number | undefined {
   }
   return parts[1] === '-' ? -total : total;
 }
+
+/**
+ * A parsed duration setting. It carries no unit of its own: read it as `.ms` or `.seconds`, so a key's name
+ * (`clients.ttl_seconds` says how users write it) never decides how the program reads it.
+ */
+export class Duration {
+  constructor(readonly ms: number) {
+    Object.freeze(this);
+  }
+
+  get seconds(): number {
+    return this.ms / 1000;
+  }
+
+  /** As datadog.yaml would write it: `90s`, `1500ms`. */
+  toString(): string {
+    return this.ms % 1000 === 0 ? `${this.ms / 1000}s` : `${this.ms}ms`;
+  }
+}

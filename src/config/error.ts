@@ -1,13 +1,14 @@
 // Configuration errors: always name the key (and the env var when it came from one) and the offending value.
-export type ConfigErrorCode = 'INVALID_VALUE' | 'UNREADABLE_FILE' | 'INVALID_YAML';
+import { CodedError, type ErrorCodeDocs } from '../errors/index.js';
 
-export class ConfigError extends Error {
+export const CONFIG_ERROR_DOCS = {
+  INVALID_VALUE: 'a key has a value rc-agent cannot use (wrong type, out of range, inconsistent with another key)',
+  UNREADABLE_FILE: 'the config file, or a file a key points to, cannot be read',
+  INVALID_YAML: 'the config file is not YAML, or does not hold a mapping',
+} as const satisfies ErrorCodeDocs<string>;
+
+export type ConfigErrorCode = keyof typeof CONFIG_ERROR_DOCS;
+
+export class ConfigError extends CodedError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
-  constructor(
-    readonly code: ConfigErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

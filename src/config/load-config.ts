@@ -6,7 +6,8 @@ import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './error.js';
-import { KEYS, envNames, type ConfigKey, type KeySpec } from './schema.js';
+import { Duration } from './duration.js';
+import { CONFIG_KEYS, CONFIG_SCHEMA, envNames, keyInfo, type ConfigKey, type Settings } from './schema.js';
 import type { AgentConfig } from './agent-config.js';
 import { buildDatadogSettings } from './datadog-settings.js';
 import { unknownKeyWarnings } from './unknown-keys.js';
@@ -18,7 +19,7 @@ export interface LoadConfigOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Values that win over file and env (tests, CLI flags), by datadog.yaml key. */
   readonly overrides?: Partial<Record<ConfigKey, unknown>>;
-  /** Told where each key's value came from (the config stream's sources; see sources.ts). */
+  /** Told each key's parsed value (durations as `Duration`) and where it came from (the config stream's sources). */
   readonly onResolved?: (key: ConfigKey, value: unknown, origin: ValueOrigin) => void;
   /** Told the parsed file document (keys rc-agent does not read are streamed too). */
   readonly onFileDocument?: (doc: Readonly<Record<string, unknown>>) => void;
@@ -35,58 +36,64 @@ const MINUTE_MS = 60_000;
 export function loadConfig(options: LoadConfigOptions): AgentConfig {
   const fileValues = options.file ? readYamlFile(options.file) : {};
   options.onFileDocument?.(fileValues);
-  const values = new Map<ConfigKey, unknown>();
-  const errors: string[] = [];
-  for (const key of Object.keys(KEYS) as ConfigKey[]) {
-    const spec: KeySpec = KEYS[key];
-    let raw: unknown = lookup(fileValues, key);
-    let source = `${key}`;
-    let origin: ValueOrigin = raw === undefined || raw === null ? 'default' : 'file';
+  // Each key's raw value (undefined: the default, parsed by the same schema) and where it came from.
+  const raw: Partial<Record<ConfigKey, unknown>> = {};
+  const origins = new Map<ConfigKey, { origin: ValueOrigin; label: string }>();
+  for (const key of CONFIG_KEYS) {
+    let value: unknown = lookup(fileValues, key);
+    let label: string = key;
+    let origin: ValueOrigin = value === undefined || value === null ? 'default' : 'file';
     for (const name of envNames(key)) {
       const fromEnv = options.env[name];
       if (fromEnv !== undefined && fromEnv !== '') {
-        raw = fromEnv;
-        source = `${key} (env ${name})`;
+        value = fromEnv;
+        label = `${key} (env ${name})`;
         origin = 'env';
         break;
       }
     }
     if (options.overrides && key in options.overrides) {
-      raw = options.overrides[key];
+      value = options.overrides[key];
+      label = key;
       origin = 'override';
     }
-    if (raw === undefined || raw === null) {
-      if (spec.default !== undefined) values.set(key, spec.default);
-      options.onResolved?.(key, spec.default, 'default');
-      continue;
-    }
-    const parsed = spec.schema.safeParse(raw);
-    if (!parsed.success) {
-      const why = parsed.error.issues.map((i) => i.message).join('; ');
-      const shown = spec.secret === true ? '<redacted>' : JSON.stringify(raw);
-      errors.push(`${source}: invalid value ${shown}: ${why}`);
-      continue;
-    }
-    values.set(key, parsed.data);
-    options.onResolved?.(key, parsed.data, origin);
+    if (value === null) value = undefined;
+    if (value === undefined) origin = 'default';
+    raw[key] = value;
+    origins.set(key, { origin, label });
   }
-  if (errors.length > 0) throw new ConfigError('INVALID_VALUE', `invalid configuration:\n  ${errors.join('\n  ')}`);
-  return deepFreeze(build(values, unknownKeyWarnings(fileValues, Object.keys(KEYS))));
+  const parsed = CONFIG_SCHEMA.safeParse(raw);
+  if (!parsed.success) {
+    const errors: string[] = [];
+    for (const key of CONFIG_KEYS) {
+      const issues = parsed.error.issues.filter((issue) => issue.path[0] === key);
+      if (issues.length === 0) continue;
+      const why = issues.map((i) => i.message).join('; ');
+      const shown = keyInfo(key).secret === true ? '<redacted>' : JSON.stringify(raw[key]);
+      errors.push(`${origins.get(key)?.label ?? key}: invalid value ${shown}: ${why}`);
+    }
+    throw new ConfigError('INVALID_VALUE', `invalid configuration:\n  ${errors.join('\n  ')}`);
+  }
+  const settings = parsed.data;
+  if (options.onResolved) {
+    for (const key of CONFIG_KEYS) options.onResolved(key, settings[key], origins.get(key)?.origin ?? 'default');
+  }
+  return deepFreeze(build(settings, unknownKeyWarnings(fileValues, CONFIG_KEYS)));
 }
 
-function build(values: Map<ConfigKey, unknown>, fileWarnings: readonly string[]): AgentConfig {
-  const get = <T>(key: ConfigKey): T => values.get(key) as T;
+function build(s: Settings, fileWarnings: readonly string[]): AgentConfig {
   const warnings: string[] = [...fileWarnings];
-  const replace = (key: string, value: number, replacement: number, why: string): number => {
-    warnings.push(`${key}: ${value} ${why}; using ${replacement}`);
-    return replacement;
+  /** The reference agent's replacement of an out-of-range duration, said in the key's own terms. */
+  const replaceMs = (key: ConfigKey, valueMs: number, replacementMs: number, why: string): number => {
+    warnings.push(`${key}: ${String(new Duration(valueMs))} ${why}; using ${String(new Duration(replacementMs))}`);
+    return replacementMs;
   };
 
-  const site = get<string>('site');
-  const apiKey = get<string>('remote_configuration.api_key') || get<string>('api_key');
-  const rcUrl = get<string>('remote_configuration.rc_dd_url');
+  const site = s.site;
+  const apiKey = s['remote_configuration.api_key'] || s.api_key;
+  const rcUrl = s['remote_configuration.rc_dd_url'];
   const backendUrl = (rcUrl || `https://config.${site}`).replace(/\/+$/, '');
-  const noTls = get<boolean>('remote_configuration.no_tls');
+  const noTls = s['remote_configuration.no_tls'];
   if (apiKey && !noTls && !backendUrl.startsWith('https://')) {
     throw new ConfigError(
       'INVALID_VALUE',
@@ -95,92 +102,92 @@ function build(values: Map<ConfigKey, unknown>, fileWarnings: readonly string[])
   }
 
   // §4.8: unset or < 5 s → 1 min with the backend override allowed; ≥ 5 s → fixed.
-  const userInterval = values.get('remote_configuration.refresh_interval') as number | undefined;
+  const userIntervalMs = s['remote_configuration.refresh_interval']?.ms;
   let refreshIntervalMs = MINUTE_MS;
   let refreshIntervalOverridable = true;
-  if (userInterval !== undefined) {
-    if (userInterval >= 5000) {
-      refreshIntervalMs = userInterval;
+  if (userIntervalMs !== undefined) {
+    if (userIntervalMs >= 5000) {
+      refreshIntervalMs = userIntervalMs;
       refreshIntervalOverridable = false;
     } else {
-      replace('remote_configuration.refresh_interval', userInterval, MINUTE_MS, 'ms is below 5 s');
+      replaceMs('remote_configuration.refresh_interval', userIntervalMs, MINUTE_MS, 'is below 5s');
     }
   }
-  let maxBackoff = get<number>('remote_configuration.max_backoff_interval');
-  if (maxBackoff < 2 * MINUTE_MS || maxBackoff > 5 * MINUTE_MS) {
-    const clamped = Math.min(5 * MINUTE_MS, Math.max(2 * MINUTE_MS, maxBackoff));
-    maxBackoff = replace(
+  let maxBackoffIntervalMs = s['remote_configuration.max_backoff_interval'].ms;
+  if (maxBackoffIntervalMs < 2 * MINUTE_MS || maxBackoffIntervalMs > 5 * MINUTE_MS) {
+    maxBackoffIntervalMs = replaceMs(
       'remote_configuration.max_backoff_interval',
-      maxBackoff,
-      clamped,
-      'ms is outside [2 min, 5 min]',
+      maxBackoffIntervalMs,
+      Math.min(5 * MINUTE_MS, Math.max(2 * MINUTE_MS, maxBackoffIntervalMs)),
+      'is outside [2m, 5m]',
     );
   }
-  let orgStatusInterval = get<number>('remote_configuration.org_status_refresh_interval');
-  if (orgStatusInterval < 5000) {
-    orgStatusInterval = replace(
+  let orgStatusRefreshIntervalMs = s['remote_configuration.org_status_refresh_interval'].ms;
+  if (orgStatusRefreshIntervalMs < 5000) {
+    orgStatusRefreshIntervalMs = replaceMs(
       'remote_configuration.org_status_refresh_interval',
-      orgStatusInterval,
+      orgStatusRefreshIntervalMs,
       MINUTE_MS,
-      'ms is below 5 s',
+      'is below 5s',
     );
   }
-  let ttl = get<number>('remote_configuration.clients.ttl_seconds');
-  // The key is in seconds: a bare number was read as seconds by parseDurationMs.
-  if (ttl < 5000 || ttl > 60_000)
-    ttl = replace('remote_configuration.clients.ttl_seconds', ttl, 30_000, 'ms is outside [5 s, 60 s]');
-  let bypass = get<number>('remote_configuration.clients.cache_bypass_limit');
-  if (bypass < 1 || bypass > 10)
-    bypass = replace('remote_configuration.clients.cache_bypass_limit', bypass, 5, 'is outside [1, 10]');
+  let clientsTtlMs = s['remote_configuration.clients.ttl_seconds'].ms;
+  if (clientsTtlMs < 5000 || clientsTtlMs > 60_000) {
+    clientsTtlMs = replaceMs('remote_configuration.clients.ttl_seconds', clientsTtlMs, 30_000, 'is outside [5s, 60s]');
+  }
+  let cacheBypassLimit = s['remote_configuration.clients.cache_bypass_limit'];
+  if (cacheBypassLimit < 1 || cacheBypassLimit > 10) {
+    warnings.push(`remote_configuration.clients.cache_bypass_limit: ${cacheBypassLimit} is outside [1, 10]; using 5`);
+    cacheBypassLimit = 5;
+  }
 
-  const rootText = (key: ConfigKey): string => readRoot(key, get<string>(key));
-  const datadog = buildDatadogSettings(get, { usesBackend: apiKey !== '', warnings });
-  const localDir = get<string>('remote_configuration.local.dir');
+  const datadog = buildDatadogSettings(s, { usesBackend: apiKey !== '', warnings });
+  const localDir = s['remote_configuration.local.dir'];
   return {
-    hostname: get<string>('hostname') || osHostname(),
-    bindHost: get<string>('bind_host'),
-    runPath: resolve(get<string>('run_path')),
-    httpPort: get<number>('apm_config.receiver_port'),
-    grpcPort: get<number>('cmd_port'),
-    stopTimeoutMs: get<number>('stop_timeout'),
-    logLevel: get<AgentConfig['logLevel']>('log_level'),
-    logFormatJson: get<boolean>('log_format_json'),
-    containerTagsFile: get<string>('container_tags_file'),
-    containerCgroupRoot: get<string>('container_cgroup_root'),
+    hostname: s.hostname || osHostname(),
+    bindHost: s.bind_host,
+    runPath: resolve(s.run_path),
+    httpPort: s['apm_config.receiver_port'],
+    grpcPort: s.cmd_port,
+    stopTimeoutMs: s.stop_timeout.ms,
+    logLevel: s.log_level,
+    logFormatJson: s.log_format_json,
+    containerTagsFile: s.container_tags_file,
+    containerCgroupRoot: s.container_cgroup_root,
     warnings,
     remoteConfiguration: {
-      enabled: get<boolean>('remote_configuration.enabled'),
+      enabled: s['remote_configuration.enabled'],
       apiKey,
       useLocalSource: apiKey === '',
       backendUrl,
       noTls,
-      configRoot: rootText('remote_configuration.config_root'),
-      directorRoot: rootText('remote_configuration.director_root'),
+      configRoot: readRoot('remote_configuration.config_root', s['remote_configuration.config_root']),
+      directorRoot: readRoot('remote_configuration.director_root', s['remote_configuration.director_root']),
       site,
       refreshIntervalMs,
       refreshIntervalOverridable,
-      maxBackoffIntervalMs: maxBackoff,
-      fetchTimeoutMs: get<number>('remote_configuration.fetch_timeout'),
-      orgStatusRefreshIntervalMs: orgStatusInterval,
-      clientsTtlMs: ttl,
-      cacheBypassLimit: bypass,
-      policy: get<'fastlane' | 'legacy'>('remote_configuration.policy'),
+      maxBackoffIntervalMs,
+      fetchTimeoutMs: s['remote_configuration.fetch_timeout'].ms,
+      orgStatusRefreshIntervalMs,
+      clientsTtlMs,
+      cacheBypassLimit,
+      policy: s['remote_configuration.policy'],
       localDir: localDir ? resolve(localDir) : DEFAULT_LOCAL_CONFIG_DIR,
-      localOrgId: get<number>('remote_configuration.local.org_id'),
+      localOrgId: s['remote_configuration.local.org_id'],
       ...datadog,
       fastLane: {
-        enabled: get<boolean>('remote_configuration.fast_lane.enabled'),
-        products: get<string[]>('remote_configuration.fast_lane.products'),
-        cacheBypassLimit: get<number>('remote_configuration.fast_lane.cache_bypass_limit'),
-        blockTtlMs: get<number>('remote_configuration.fast_lane.block_ttl_ms'),
-        prefetch: get<boolean>('remote_configuration.fast_lane.prefetch'),
+        enabled: s['remote_configuration.fast_lane.enabled'],
+        products: s['remote_configuration.fast_lane.products'],
+        cacheBypassLimit: s['remote_configuration.fast_lane.cache_bypass_limit'],
+        blockTtlMs: s['remote_configuration.fast_lane.block_ttl_ms'],
+        prefetch: s['remote_configuration.fast_lane.prefetch'],
       },
       cluster: {
-        redisUrl: get<string>('remote_configuration.cluster.redis_url'),
-        name: get<string>('remote_configuration.cluster.name'),
-        lockTtlMs: Math.max(100, get<number>('remote_configuration.cluster.lock_ttl')),
-        connectTimeoutMs: get<number>('remote_configuration.cluster.connect_timeout_ms'),
-        commandTimeoutMs: get<number>('remote_configuration.cluster.command_timeout_ms'),
+        redisUrl: s['remote_configuration.cluster.redis_url'],
+        name: s['remote_configuration.cluster.name'],
+        lockTtlMs: Math.max(100, s['remote_configuration.cluster.lock_ttl'].ms),
+        connectTimeoutMs: s['remote_configuration.cluster.connect_timeout_ms'],
+        commandTimeoutMs: s['remote_configuration.cluster.command_timeout_ms'],
       },
     },
   };

@@ -1,7 +1,8 @@
 // Where each setting's value came from, named as the Datadog agent names its sources (pkg/config/model `Source`),
 // for the config stream. Precedence (lowest first) is the Datadog agent's.
 import { loadConfig, type LoadConfigOptions, type ValueOrigin } from './load-config.js';
-import { KEYS, type ConfigKey, type KeySpec } from './schema.js';
+import { Duration } from './duration.js';
+import { KEYS } from './schema.js';
 import type { AgentConfig } from './agent-config.js';
 
 export type ConfigSource =
@@ -26,20 +27,6 @@ const ORIGIN_SOURCE: Readonly<Record<ValueOrigin, ConfigSource>> = {
   override: 'cli',
 };
 
-const durationKeys = new Map<ConfigKey, boolean>();
-
-/** Duration keys are parsed to ms; they are streamed in seconds, the unit a bare number has in datadog.yaml. */
-function isDurationKey(key: ConfigKey): boolean {
-  let known = durationKeys.get(key);
-  if (known === undefined) {
-    const spec: KeySpec = KEYS[key];
-    const probe = spec.schema.safeParse('2s');
-    known = probe.success && probe.data === 2000;
-    durationKeys.set(key, known);
-  }
-  return known;
-}
-
 /** loadConfig, plus each setting's value and source. Throws ConfigError as loadConfig does. */
 export function loadConfigWithSources(options: LoadConfigOptions): ResolvedConfig {
   const known = new Map<string, ResolvedSetting>();
@@ -49,7 +36,8 @@ export function loadConfigWithSources(options: LoadConfigOptions): ResolvedConfi
     onResolved: (key, value, origin) => {
       if (value === undefined) return;
       known.set(key, {
-        value: isDurationKey(key) && typeof value === 'number' ? value / 1000 : value,
+        // streamed in seconds, the unit a bare number has in datadog.yaml
+        value: value instanceof Duration ? value.seconds : value,
         source: ORIGIN_SOURCE[origin],
       });
     },

@@ -1,23 +1,16 @@
 // Errors of the config stream, its registry and its consumer library.
-export type ConfigStreamErrorCode =
-  /** the first snapshot did not arrive within the ready timeout */
-  | 'READY_TIMEOUT'
-  /** waitReady or a session provider was aborted by its signal */
-  | 'ABORTED'
-  /** the consumer was closed */
-  | 'CLOSED'
-  /** registering or refreshing a remote agent session failed */
-  | 'REGISTRATION_FAILED'
-  /** an AGENT_CONFIG document could not be used */
-  | 'INVALID_AGENT_CONFIG';
+import { CodedError, type ErrorCodeDocs } from '../errors/index.js';
 
-export class ConfigStreamError extends Error {
+export const CONFIG_STREAM_ERROR_DOCS = {
+  READY_TIMEOUT: 'the first snapshot did not arrive within the ready timeout',
+  ABORTED: 'waitReady or a session provider was aborted by its signal',
+  CLOSED: 'the consumer was closed',
+  REGISTRATION_FAILED: 'registering or refreshing a remote agent session failed',
+  INVALID_AGENT_CONFIG: 'an AGENT_CONFIG document could not be used',
+} as const satisfies ErrorCodeDocs<string>;
+
+export type ConfigStreamErrorCode = keyof typeof CONFIG_STREAM_ERROR_DOCS;
+
+export class ConfigStreamError extends CodedError<ConfigStreamErrorCode> {
   override readonly name = 'ConfigStreamError';
-  constructor(
-    readonly code: ConfigStreamErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -6,19 +6,18 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { CodedError, type ErrorCodeDocs } from '../errors/index.js';
 import { normalizeTag } from './normalize.js';
 
-export type ContainerTagsErrorCode = 'UNREADABLE_FILE' | 'INVALID_FILE';
+export const CONTAINER_TAGS_ERROR_DOCS = {
+  UNREADABLE_FILE: '`container_tags_file` cannot be read, or is neither JSON nor YAML',
+  INVALID_FILE: '`container_tags_file` is not a map of container ID → list of tags',
+} as const satisfies ErrorCodeDocs<string>;
 
-export class ContainerTagsError extends Error {
+export type ContainerTagsErrorCode = keyof typeof CONTAINER_TAGS_ERROR_DOCS;
+
+export class ContainerTagsError extends CodedError<ContainerTagsErrorCode> {
   override readonly name = 'ContainerTagsError';
-  constructor(
-    readonly code: ContainerTagsErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export interface ContainerTagSourceOptions {

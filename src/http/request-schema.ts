@@ -1,6 +1,8 @@
 // The JSON shape of ClientGetConfigsRequest as Go's encoding/json sees the generated structs of
 // pkg/proto/pbgo/core: JSON key = proto field name, property = protobufjs camelCase name, Go type names for
 // error messages. Built once at module load; decoding walks these tables (PROTOCOL.md §2, §3.1).
+// Hand-written (no reflection on the hot path or at start-up); test/http/request-schema.test.ts walks the protobufjs
+// reflection of proto/remoteconfig.proto and fails when a field, name, kind or Go type here differs from it.
 
 export type FieldKind = 'string' | 'bool' | 'uint64' | 'int64' | 'int32' | 'bytes' | 'message' | 'strings' | 'messages';
 

@@ -1,38 +1,22 @@
 // Errors of the RC service. Each carries a gRPC-style code; transports map codes in exactly one place each
 // (src/http/error-handler.ts, src/grpc/status.ts).
+import { CodedError, codesOf, type ErrorCodeDocs } from '../errors/index.js';
 import { UptaneError } from '../uptane/index.js';
 
-export type ServiceErrorCode =
-  /** request validation (PROTOCOL.md §4.1) */
-  | 'INVALID_ARGUMENT'
-  /** remote configuration disabled / not initialised */
-  | 'UNIMPLEMENTED'
-  | 'NOT_FOUND'
-  /** the caller went away */
-  | 'CANCELLED'
-  /** the service is stopping */
-  | 'UNAVAILABLE'
-  /** everything else: TUF/store errors, semver errors, bad cached hashes */
-  | 'UNKNOWN';
+export const SERVICE_ERROR_DOCS = {
+  INVALID_ARGUMENT: 'request validation (PROTOCOL.md §4.1)',
+  UNIMPLEMENTED: 'remote configuration disabled / not initialised',
+  NOT_FOUND: 'a requested item does not exist (mapped by both transports; the service raises none today)',
+  CANCELLED: 'the caller went away',
+  UNAVAILABLE: 'the service is stopping',
+  UNKNOWN: 'everything else: TUF/store errors, semver errors, bad cached hashes',
+} as const satisfies ErrorCodeDocs<string>;
 
-export const SERVICE_ERROR_CODES: readonly ServiceErrorCode[] = [
-  'INVALID_ARGUMENT',
-  'UNIMPLEMENTED',
-  'NOT_FOUND',
-  'CANCELLED',
-  'UNAVAILABLE',
-  'UNKNOWN',
-];
+export type ServiceErrorCode = keyof typeof SERVICE_ERROR_DOCS;
+export const SERVICE_ERROR_CODES = codesOf(SERVICE_ERROR_DOCS);
 
-export class ServiceError extends Error {
+export class ServiceError extends CodedError<ServiceErrorCode> {
   override readonly name = 'ServiceError';
-  constructor(
-    readonly code: ServiceErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function invalidArgument(message: string): ServiceError {

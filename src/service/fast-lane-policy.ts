@@ -13,7 +13,7 @@
 //
 // The loop: a round starts as soon as the refresh spacing (and, while the backend fails, the backoff) allows, and
 // everyone registered before it starts is answered by it; a scheduled poll due meanwhile merges into it.
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/index.js';
 import type { Lane } from './lanes.js';
 import type { Logger } from './logger.js';
 import type { Refresher, RefreshReason, RefreshResult } from './refresher.js';

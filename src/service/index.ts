@@ -10,7 +10,7 @@ export {
   type StatusReport,
 } from './contract.js';
 export { createServiceMetrics } from './metrics.js';
-export { systemClock, type Clock } from './clock.js';
+export { systemClock, type Clock } from '../clock/index.js';
 export { silentLogger, type Logger } from './logger.js';
 export type { Lane } from './lanes.js';
 export { MAX_UPSTREAM_CLIENTS } from './rc-service.js';

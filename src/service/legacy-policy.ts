@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Mutex } from 'async-mutex';
 import type { FixedWindowLimiter } from '../ratelimit/index.js';
-import { sleep, type Clock } from './clock.js';
+import { sleep, type Clock } from '../clock/index.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { Refresher } from './refresher.js';

@@ -2,7 +2,7 @@
 // sets enabled/authorized; an error keeps the last known status (401 and proxy errors are expected for keys without
 // the RC scope and are not logged loudly).
 import type { BackendClient, OrgStatus } from '../backend/index.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/index.js';
 import type { Logger } from './logger.js';
 
 export class OrgStatusPoller {

@@ -17,7 +17,7 @@ import type {
 } from '../proto/index.js';
 import type { RemoteConfigConfig } from '../config/index.js';
 import { ExponentialBackoff, FixedWindowLimiter, TokenBucket } from '../ratelimit/index.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock/index.js';
 import { ClientTracker } from './client-tracker.js';
 import { createLaneClassifier, type Lane, type LaneClassifier } from './lanes.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';

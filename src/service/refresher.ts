@@ -16,7 +16,7 @@ import {
 } from '../uptane/index.js';
 import { BackendError, type BackendClient } from '../backend/index.js';
 import type { ExponentialBackoff } from '../ratelimit/index.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/index.js';
 import type { ClientTracker } from './client-tracker.js';
 import type { ServiceMetrics } from './metrics.js';
 import type { StateStore } from './state-store.js';

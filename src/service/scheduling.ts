@@ -3,7 +3,7 @@
 // refresh before the service answers it from the published snapshot.
 import type { Lane } from './lanes.js';
 import type { ServiceMetrics } from './metrics.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/index.js';
 
 /**
  * How a request from a client that needs fresh data (new, or asking for a product the agent does not fetch yet) was

@@ -137,11 +137,6 @@ export class StateStore {
     await this.reset();
   }
 
-  /** Resolves once every write issued so far is committed (tests on fake time wait on it). */
-  async idle(): Promise<void> {
-    await this.db.committed;
-  }
-
   async close(): Promise<void> {
     await this.db.close();
   }

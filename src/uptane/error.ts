@@ -1,104 +1,43 @@
 // Errors of the TUF/Uptane verifier. Messages reproduce the reference agent's wording (PROTOCOL.md §5.9) because
 // they travel upstream in `LatestConfigsRequest.error`; the code says which check failed.
+import { CodedError, codesOf, type ErrorCodeDocs } from '../errors/index.js';
 
-export type UptaneErrorCode =
-  /** E1 */
-  | 'NO_SIGNATURES'
-  /** E2 */
-  | 'UNKNOWN_ROLE'
-  /** E3: below threshold (wrong key, bad rotation, tampered signed part) */
-  | 'THRESHOLD'
-  /** E4 */
-  | 'WRONG_TYPE'
-  /** E5 */
-  | 'ROLLBACK'
-  /** E6 */
-  | 'EXPIRED'
-  /** E7 */
-  | 'INVALID_THRESHOLD'
-  /** E8: root version is not N+1 */
-  | 'ROOT_VERSION'
-  /** E9 */
-  | 'MISSING_METADATA'
-  /** E10 */
-  | 'TOO_LARGE'
-  /** E11: metadata or target file length */
-  | 'WRONG_LENGTH'
-  /** E12 */
-  | 'WRONG_HASH'
-  /** E13 */
-  | 'UNKNOWN_HASH_ALGORITHM'
-  /** E14: snapshot/targets version differs from the one its parent lists */
-  | 'WRONG_VERSION'
-  /** E15 */
-  | 'ROLE_DROPPED'
-  /** E16 */
-  | 'ROLE_NOT_IN_SNAPSHOT'
-  /** E17 */
-  | 'MAX_DELEGATIONS'
-  /** E18 */
-  | 'TARGET_NOT_IN_CONFIG'
-  /** E19 */
-  | 'FILE_NOT_FOUND'
-  /** E20–E24: director ⇔ config cross-check */
-  | 'CROSS_CHECK'
-  /** E25 */
-  | 'SNAPSHOT_CUSTOM'
-  /** E26 */
-  | 'ORG_UUID_UNAVAILABLE'
-  /** E27 */
-  | 'ORG_UUID_MISMATCH'
-  /** E28 */
-  | 'ORG_ID_MISMATCH'
-  /** E29 */
-  | 'CONFIG_PATH'
-  /** E30: read-time store errors */
-  | 'STORE'
-  /** unparsable JSON, bad hex, bad time, invalid key or delegation */
-  | 'DECODE'
-  /** a persisted state that does not re-verify */
-  | 'CORRUPT_STATE';
+export const UPTANE_ERROR_DOCS = {
+  NO_SIGNATURES: 'E1: metadata with no signatures',
+  UNKNOWN_ROLE: 'E2: a role the root does not define',
+  THRESHOLD: 'E3: below threshold (wrong key, bad rotation, tampered signed part)',
+  WRONG_TYPE: 'E4: `_type` is not the role expected',
+  ROLLBACK: 'E5: a version lower than the trusted one',
+  EXPIRED: 'E6: metadata past its `expires`',
+  INVALID_THRESHOLD: 'E7: a role threshold below 1',
+  ROOT_VERSION: 'E8: root version is not N+1',
+  MISSING_METADATA: 'E9: a metadata file the update needs is absent',
+  TOO_LARGE: 'E10: metadata over its size limit (timestamp 16384, root 512000 bytes)',
+  WRONG_LENGTH: 'E11: metadata or target file length',
+  WRONG_HASH: 'E12: a listed hash does not match',
+  UNKNOWN_HASH_ALGORITHM: 'E13: a hash algorithm other than sha256/sha512',
+  WRONG_VERSION: 'E14: snapshot/targets version differs from the one its parent lists',
+  ROLE_DROPPED: 'E15: a targets role the previous snapshot listed is gone',
+  ROLE_NOT_IN_SNAPSHOT: 'E16: a delegated role the snapshot does not list',
+  MAX_DELEGATIONS: 'E17: more than 32 delegated roles searched',
+  TARGET_NOT_IN_CONFIG: 'E18: a director target the config repository does not list',
+  FILE_NOT_FOUND: 'E19: a target file that was never sent',
+  CROSS_CHECK: 'E20–E24: director ⇔ config cross-check',
+  SNAPSHOT_CUSTOM: 'E25: the config snapshot `custom` cannot be parsed',
+  ORG_UUID_UNAVAILABLE: 'E26: the stored or remote org UUID cannot be obtained',
+  ORG_UUID_MISMATCH: 'E27: the snapshot org UUID differs from the stored/remote one',
+  ORG_ID_MISMATCH: "E28: a director path's org ID differs from the RC key's",
+  CONFIG_PATH: 'E29: a director path that does not parse',
+  STORE: 'E30: read-time store errors',
+  DECODE: 'unparsable JSON, bad hex, bad time, invalid key or delegation',
+  CORRUPT_STATE: 'a persisted state that does not re-verify',
+} as const satisfies ErrorCodeDocs<string>;
 
-export const UPTANE_ERROR_CODES: readonly UptaneErrorCode[] = [
-  'NO_SIGNATURES',
-  'UNKNOWN_ROLE',
-  'THRESHOLD',
-  'WRONG_TYPE',
-  'ROLLBACK',
-  'EXPIRED',
-  'INVALID_THRESHOLD',
-  'ROOT_VERSION',
-  'MISSING_METADATA',
-  'TOO_LARGE',
-  'WRONG_LENGTH',
-  'WRONG_HASH',
-  'UNKNOWN_HASH_ALGORITHM',
-  'WRONG_VERSION',
-  'ROLE_DROPPED',
-  'ROLE_NOT_IN_SNAPSHOT',
-  'MAX_DELEGATIONS',
-  'TARGET_NOT_IN_CONFIG',
-  'FILE_NOT_FOUND',
-  'CROSS_CHECK',
-  'SNAPSHOT_CUSTOM',
-  'ORG_UUID_UNAVAILABLE',
-  'ORG_UUID_MISMATCH',
-  'ORG_ID_MISMATCH',
-  'CONFIG_PATH',
-  'STORE',
-  'DECODE',
-  'CORRUPT_STATE',
-];
+export type UptaneErrorCode = keyof typeof UPTANE_ERROR_DOCS;
+export const UPTANE_ERROR_CODES = codesOf(UPTANE_ERROR_DOCS);
 
-export class UptaneError extends Error {
+export class UptaneError extends CodedError<UptaneErrorCode> {
   override readonly name = 'UptaneError';
-  constructor(
-    readonly code: UptaneErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 
   /** Prefix the message the way the reference wraps errors (`fmt.Errorf("…: %w")`), keeping code and cause. */
   wrap(prefix: string): UptaneError {

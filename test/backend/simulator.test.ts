@@ -17,6 +17,7 @@ import {
   text,
   writeConfig,
 } from '../helpers/backend-sim.js';
+import { until } from '../helpers/until.js';
 
 const ALL = ['APM_TRACING', 'FFE_FLAGS'];
 
@@ -168,9 +169,8 @@ void t.test('rtt: every answer waits rttMs first', async (t) => {
     answered = true;
     return s;
   });
-  while (waits.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  await until(() => waits.length > 0, 'the rtt delay to start');
   t.equal(waits[0]!.ms, 250);
-  await new Promise((resolve) => setTimeout(resolve, 20));
   t.equal(answered, false, 'held while the delay runs');
   waits[0]!.release();
   t.same(await pending, { enabled: true, authorized: true });
@@ -232,7 +232,7 @@ void t.test('close() ends hung requests', async (t) => {
   const sim = await startBackendSimulator({ configsDir: makeConfigDir(t), fault: 'hang', pollIntervalMs: 0 });
   const c = simClient(t, sim, { fetchTimeoutMs: 60_000 });
   const pending = c.fetchLatestConfigs(firstRequest()).catch((e: unknown) => e);
-  while (sim.stats.configurationsRequests === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await until(() => sim.stats.configurationsRequests > 0, 'the hung request at the simulator');
   await sim.close();
   t.match(await pending, { name: 'BackendError', code: 'NETWORK' });
 });

@@ -6,23 +6,12 @@ import t, { type Test } from 'tap';
 import { Agent } from 'undici';
 import { RcClient } from '../../src/client/index.js';
 import { ConcurrencyLimit, createFetchPools, type ReleaseSlot } from '../../src/client/fetch-pools.js';
-import { type Clock } from '../../src/client/clock.js';
 import { type RcClientError } from '../../src/client/error.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { until } from '../helpers/until.js';
 
+/** The semaphore is promises only: every continuation queued so far has run once the next macrotask does. */
 const flush = () => new Promise((resolve) => setImmediate(resolve));
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-/** Fake time wired to t.clock without entering it: undici keeps real timers, request timeouts never fire. */
-function fakeClock(t: Test): Clock {
-  return {
-    now: () => t.clock.now(),
-    setTimeout: (fn, ms) => t.clock.setTimeout(fn, ms),
-    clearTimeout: (h) => t.clock.clearTimeout(h as ReturnType<typeof t.clock.setTimeout>),
-  };
-}
 
 void t.test('a limit: at most maxConcurrent holders, first come first served, the slot passes on', async (t) => {
   const limit = new ConcurrencyLimit(2);
@@ -131,17 +120,17 @@ void t.test('a burst of fast-lane fetches never exceeds 20 in flight while stand
         policy: 'fastlane',
         fetchPools: pools,
         dispatcher,
-        clock: fakeClock(t),
+        clock: new FakeClock(), // request timeouts never fire
       }),
   );
   t.teardown(() => Promise.all(clients.map((c) => c.stop())));
   const polls = Promise.all(clients.map((c) => c.pollOnce()));
 
-  await until(() => agent.standard.inFlight === 60 && agent.fast.inFlight === 20);
+  await until(() => agent.standard.inFlight === 60 && agent.fast.inFlight === 20, 'both pools full');
   t.same([pools.fast.inFlight, pools.fast.queued], [20, 40], '20 fast-lane fetches out, 40 waiting');
   t.same([pools.standard.inFlight, pools.standard.queued], [60, 0], 'all 60 standard fetches out at the same time');
   agent.release('standard');
-  await until(() => agent.standard.done === 60);
+  await until(() => agent.standard.done === 60, 'every standard fetch done');
   t.equal(agent.fast.inFlight, 20, 'standard fetches completed while the fast pool stayed full');
 
   let rounds = 0;
@@ -150,8 +139,8 @@ void t.test('a burst of fast-lane fetches never exceeds 20 in flight while stand
     const released = agent.release('fast');
     if (released === 0) break;
     rounds++;
-    await until(() => agent.fast.done === before + released);
-    await until(() => agent.fast.inFlight === Math.min(20, 60 - agent.fast.done));
+    await until(() => agent.fast.done === before + released, 'the released fast fetches done');
+    await until(() => agent.fast.inFlight === Math.min(20, 60 - agent.fast.done), 'the fast pool refilled');
   }
   await polls;
   t.equal(agent.fast.max, 20, 'the fast pool filled up to 20 and never beyond');
@@ -177,7 +166,7 @@ void t.test('each client has its own pools unless given shared ones', (t) => {
 void t.test('waiting for a slot counts towards the request timeout; the queued fetch is never sent', async (t) => {
   const agent = await holdingAgent(t);
   const pools = createFetchPools({ fastLaneMaxConcurrent: 1 });
-  const clock = fakeClock(t);
+  const clock = new FakeClock();
   const options = { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' as const, fetchPools: pools };
   const holder = new RcClient({ ...options, clock, requestTimeoutMs: 60_000 });
   const waiter = new RcClient({ ...options, clock, requestTimeoutMs: 2000 });
@@ -186,11 +175,11 @@ void t.test('waiting for a slot counts towards the request timeout; the queued f
   waiter.on('error', (e) => errors.push(e));
 
   const first = holder.pollOnce();
-  await until(() => agent.fast.inFlight === 1);
+  await until(() => agent.fast.inFlight === 1, 'the holder at the agent');
   const second = waiter.pollOnce();
-  await flush();
+  await clock.drain();
   t.equal(pools.fast.queued, 1);
-  t.clock.advance(2000);
+  await clock.advance(2000);
   await second;
   t.equal(errors[0]?.code, 'TIMEOUT');
   t.equal(errors[0]?.message, 'no fast-lane fetch slot free within 2000 ms');

@@ -4,8 +4,9 @@ import { Pool } from 'undici';
 import { RcClient } from '../../src/client/index.js';
 import { type RcConfigChange } from '../../src/client/types.js';
 import { type RcClientError } from '../../src/client/error.js';
-import { type Clock } from '../../src/client/clock.js';
 import { buildReply, exampleConfig, startFakeAgent, type FakeAgent, type FakeReply } from '../helpers/rc-replies.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { until } from '../helpers/until.js';
 
 const FFE_PATH = 'datadog/2/FFE_FLAGS/ffe-demo/config';
 const APM_PATH = 'datadog/2/APM_TRACING/org-sampling/config';
@@ -300,30 +301,17 @@ void t.test('a network error is counted and reported', async (t) => {
   t.equal(client.stats.lastStatus, 0);
 });
 
-/** A fake clock wired to t.clock without entering it (undici keeps real timers). */
-function fakeClock(t: Test): Clock {
-  return {
-    now: () => t.clock.now(),
-    setTimeout: (fn, ms) => t.clock.setTimeout(fn, ms),
-    clearTimeout: (h) => t.clock.clearTimeout(h as ReturnType<typeof t.clock.setTimeout>),
-  };
-}
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 void t.test('the request times out after requestTimeoutMs (fake time)', async (t) => {
   const agent = await scriptedAgent(t, [{ body: '{}', delayMs: 60_000 }]);
-  const client = newClient(t, agent, { clock: fakeClock(t) });
+  const clock = new FakeClock();
+  const client = newClient(t, agent, { clock });
   const errors: RcClientError[] = [];
   client.on('error', (e) => errors.push(e));
   const poll = client.pollOnce();
-  await until(() => agent.requests.length === 1);
-  t.clock.advance(1999);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await until(() => agent.requests.length === 1, 'the request at the agent');
+  await clock.advance(1999);
   t.equal(errors.length, 0, 'still waiting at 1999 ms');
-  t.clock.advance(1);
+  await clock.advance(1);
   await poll;
   t.equal(errors[0]?.code, 'TIMEOUT');
   t.same(client.stats, { requests: 1, errors: 1, timeouts: 1, updates: 0, lastStatus: 0 });
@@ -331,9 +319,9 @@ void t.test('the request times out after requestTimeoutMs (fake time)', async (t
 
 void t.test('stop() aborts an in-flight request without counting an error', async (t) => {
   const agent = await scriptedAgent(t, [{ body: '{}', delayMs: 60_000 }]);
-  const client = newClient(t, agent, { clock: fakeClock(t) });
+  const client = newClient(t, agent, { clock: new FakeClock() });
   client.start();
-  await until(() => agent.requests.length === 1);
+  await until(() => agent.requests.length === 1, 'the request at the agent');
   await client.stop();
   t.equal(client.stats.errors, 0);
   t.equal(client.stats.requests, 1);

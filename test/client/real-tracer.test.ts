@@ -11,6 +11,7 @@ import {
   type FakeReply,
 } from '../helpers/rc-replies.js';
 import { spawnTracer, type TracerEvent } from '../helpers/tracer.js';
+import { until } from '../helpers/until.js';
 
 const FFE_PATH = 'datadog/2/FFE_FLAGS/ffe-demo/config';
 const APM_PATH = 'datadog/2/APM_TRACING/org-sampling/config';
@@ -44,8 +45,6 @@ class Script {
     }
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Consecutive duplicates removed: polls that repeat the same state collapse into one. */
 function distinct(bodies: readonly string[]): string[] {
@@ -109,10 +108,10 @@ void t.test('dd-trace-js and RcClient send the same bodies for the same replies'
 
   // A trace flush answered 404 (what rc-agent does for /v0.4/traces) must not disturb the tracer.
   await tracer.span();
-  while (!agent.otherPaths.some((p) => p.includes('/traces'))) await sleep(20);
+  await until(() => agent.otherPaths.some((p) => p.includes('/traces')), 'the trace flush', 30_000);
   // Two more polls: the acknowledgement of the modified config is on the wire, and the tracer still polls.
   const after = agent.requests.length;
-  while (agent.requests.length < after + 2) await sleep(20);
+  await until(() => agent.requests.length >= after + 2, 'two more polls', 30_000);
   t.notOk(tracer.exited, 'the tracer is alive after a 404 on its trace flush');
   await tracer.kill();
 

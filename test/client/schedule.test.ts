@@ -4,7 +4,6 @@ import t, { type Test } from 'tap';
 import { nextPollDelay, RcClient } from '../../src/client/index.js';
 import { backoffCeilingMs, fullJitterMs, parseRetryAfterMs, type NextPollInput } from '../../src/client/schedule.js';
 import { resolveClientOptions } from '../../src/client/options.js';
-import { type Clock } from '../../src/client/clock.js';
 import { type RcClientOptions, type RcLaneName, type RcScheduledEvent } from '../../src/client/types.js';
 import {
   buildReply,
@@ -14,6 +13,7 @@ import {
   type FakeAgent,
   type FakeReply,
 } from '../helpers/rc-replies.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 const base: NextPollInput = {
   policy: 'fastlane',
@@ -108,14 +108,6 @@ void t.test('Retry-After parsing', (t) => {
   t.end();
 });
 
-function fakeClock(t: Test): Clock {
-  return {
-    now: () => t.clock.now(),
-    setTimeout: (fn, ms) => t.clock.setTimeout(fn, ms),
-    clearTimeout: (h) => t.clock.clearTimeout(h as ReturnType<typeof t.clock.setTimeout>),
-  };
-}
-
 /** Collects `scheduled` events; `next(lane)` resolves with the next one for that lane. */
 function schedules(client: RcClient) {
   const seen: RcScheduledEvent[] = [];
@@ -139,11 +131,12 @@ function schedules(client: RcClient) {
 
 /** A started client on fake time (jitter at the middle unless given), with its `scheduled` events. */
 function startClient(t: Test, options: RcClientOptions) {
-  const client = new RcClient({ clock: fakeClock(t), random: mid, ...options });
+  const clock = new FakeClock();
+  const client = new RcClient({ clock, random: mid, ...options });
   t.teardown(() => client.stop());
   const s = schedules(client);
   client.start();
-  return { client, s };
+  return { client, s, clock };
 }
 
 const FFE = { path: 'datadog/2/FFE_FLAGS/ffe-demo/config', raw: exampleConfig('FFE_FLAGS', 'ffe-demo') };
@@ -151,10 +144,11 @@ const FFE = { path: 'datadog/2/FFE_FLAGS/ffe-demo/config', raw: exampleConfig('F
 void t.test('legacy with fake time: first poll at start, then every 5 s, one client id for all products', async (t) => {
   const agent = await startFakeAgent(() => ({ body: '{}' }));
   t.teardown(() => agent.close());
+  const clock = new FakeClock();
   const client = new RcClient({
     agentUrl: agent.url,
     products: ['APM_TRACING', 'FFE_FLAGS'],
-    clock: fakeClock(t),
+    clock,
     random: () => {
       throw new Error('legacy draws no jitter');
     },
@@ -164,9 +158,9 @@ void t.test('legacy with fake time: first poll at start, then every 5 s, one cli
   client.start();
   t.same(await s.next('main'), { lane: 'main', delayMs: 5000, reason: 'interval' });
   t.equal(agent.requests.length, 1, 'polled once at start');
-  t.clock.advance(4999);
+  await clock.advance(4999);
   t.equal(agent.requests.length, 1);
-  t.clock.advance(1);
+  await clock.advance(1);
   t.same(await s.next('main'), { lane: 'main', delayMs: 5000, reason: 'interval' });
   t.equal(agent.requests.length, 2);
   t.same(new Set(agent.requests.map((r) => r.body.client.id)).size, 1);
@@ -188,11 +182,12 @@ void t.test(
     };
     const agent = await startFakeAgent(handler);
     t.teardown(() => agent.close());
+    const clock = new FakeClock();
     const client = new RcClient({
       agentUrl: agent.url,
       products: ['APM_TRACING', 'FFE_FLAGS'],
       policy: 'fastlane',
-      clock: fakeClock(t),
+      clock,
       random: mid,
     });
     t.teardown(() => client.stop());
@@ -212,10 +207,10 @@ void t.test(
     t.equal(mainReq.body.client.client_tracer.runtime_id, fastReq.body.client.client_tracer.runtime_id);
     t.ok(fastReq.body.client.client_tracer.tags.includes(`_dd.rc.client_id:${client.clientId('fast')}`));
 
-    t.clock.advance(1000);
+    await clock.advance(1000);
     t.same(await s.next('fast'), { lane: 'fast', delayMs: 1000, reason: 'fast-interval' }, 'still nothing delivered');
     const applied = once(client, 'apply');
-    t.clock.advance(1000);
+    await clock.advance(1000);
     t.same(await s.next('fast'), { lane: 'fast', delayMs: 5000, reason: 'interval' }, 'delivered: slow down');
     t.equal(((await applied)[0] as { product: string }).product, 'FFE_FLAGS');
     t.equal(fastPolls, 3);
@@ -240,11 +235,12 @@ void t.test('fastlane: errors back off exponentially, Retry-After wins when long
   ];
   const agent = await startFakeAgent(() => replies.shift() ?? { body: '{}' });
   t.teardown(() => agent.close());
+  const clock = new FakeClock();
   const client = new RcClient({
     agentUrl: agent.url,
     products: ['FFE_FLAGS'],
     policy: 'fastlane',
-    clock: fakeClock(t),
+    clock,
     random: top,
   });
   t.teardown(() => client.stop());
@@ -261,7 +257,7 @@ void t.test('fastlane: errors back off exponentially, Retry-After wins when long
   for (const [i, want] of expected.entries()) {
     const got = await s.next('fast');
     t.same(got, { lane: 'fast', ...want });
-    if (i < expected.length - 1) t.clock.advance(got.delayMs);
+    if (i < expected.length - 1) await clock.advance(got.delayMs);
   }
   t.equal(agent.requests.length, 5);
 });
@@ -280,13 +276,13 @@ void t.test('fastlane: agent_refresh_interval from the director targets slows th
 void t.test('stop() clears the schedule', async (t) => {
   const agent = await startFakeAgent(() => ({ body: '{}' }));
   t.teardown(() => agent.close());
-  const client = new RcClient({ agentUrl: agent.url, products: ['FFE_FLAGS'], clock: fakeClock(t) });
+  const clock = new FakeClock();
+  const client = new RcClient({ agentUrl: agent.url, products: ['FFE_FLAGS'], clock });
   const s = schedules(client);
   client.start();
   await s.next('main');
   await client.stop();
-  t.clock.advance(60_000);
-  await new Promise((resolve) => setImmediate(resolve));
+  await clock.advance(60_000);
   t.equal(agent.requests.length, 1);
 });
 
@@ -298,7 +294,8 @@ void t.test('DD_RC_FAST_LANE_ENABLED=false: one request with every product, like
   t.teardown(() => agent.close());
   const products = ['APM_TRACING', 'AGENT_CONFIG', 'AGENT_TASK', 'ASM_FEATURES', 'FFE_FLAGS'];
   const env = { DD_RC_FAST_LANE_ENABLED: 'false', DD_RC_FAST_LANE_INTERVAL_MS: '200' };
-  const client = new RcClient(resolveClientOptions({ agentUrl: agent.url, products, clock: fakeClock(t) }, env));
+  const clock = new FakeClock();
+  const client = new RcClient(resolveClientOptions({ agentUrl: agent.url, products, clock }, env));
   t.teardown(() => client.stop());
   const s = schedules(client);
   client.start();
@@ -324,7 +321,7 @@ void t.test(
       return fastPolls === 3 ? { body: buildReply({ version: 100, files: [FFE] }) } : { body: '{}' };
     });
     t.teardown(() => agent.close());
-    const { s } = startClient(
+    const { s, clock } = startClient(
       t,
       resolveClientOptions(
         { agentUrl: agent.url, products: ['APM_TRACING', 'FFE_FLAGS'] },
@@ -337,9 +334,9 @@ void t.test(
       'the standard lane is not sped up',
     );
     t.same(await s.next('fast'), { lane: 'fast', delayMs: 250, reason: 'fast-interval' });
-    t.clock.advance(250);
+    await clock.advance(250);
     t.same(await s.next('fast'), { lane: 'fast', delayMs: 250, reason: 'fast-interval' });
-    t.clock.advance(250);
+    await clock.advance(250);
     t.same(await s.next('fast'), { lane: 'fast', delayMs: 5000, reason: 'interval' }, 'delivered: normal interval');
     t.equal(fastPolls, 3);
   },
@@ -348,7 +345,7 @@ void t.test(
 void t.test('DD_RC_FAST_LANE_INITIAL_INTERVAL_MS delays the first fast-lane request only', async (t) => {
   const agent = await startFakeAgent(() => ({ body: '{}' }));
   t.teardown(() => agent.close());
-  const { client, s } = startClient(
+  const { client, s, clock } = startClient(
     t,
     resolveClientOptions(
       { agentUrl: agent.url, products: ['APM_TRACING', 'FFE_FLAGS'] },
@@ -358,9 +355,9 @@ void t.test('DD_RC_FAST_LANE_INITIAL_INTERVAL_MS delays the first fast-lane requ
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 3000, reason: 'initial' });
   t.same(await s.next('main'), { lane: 'main', delayMs: 5000, reason: 'interval' }, 'the standard lane went at once');
   t.equal(fastRequests(agent, client), 0);
-  t.clock.advance(2999);
+  await clock.advance(2999);
   t.equal(client.stats.requests, 1, 'nothing before 3 s (a poll counts the moment it starts)');
-  t.clock.advance(1);
+  await clock.advance(1);
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 1000, reason: 'fast-interval' });
   t.equal(fastRequests(agent, client), 1);
   t.equal(agent.requests.length, 2);
@@ -369,24 +366,24 @@ void t.test('DD_RC_FAST_LANE_INITIAL_INTERVAL_MS delays the first fast-lane requ
 void t.test('setters take effect at the next scheduling decision', async (t) => {
   const agent = await startFakeAgent(() => ({ body: '{}' }));
   t.teardown(() => agent.close());
-  const { client, s } = startClient(t, { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' });
+  const { client, s, clock } = startClient(t, { agentUrl: agent.url, products: ['FFE_FLAGS'], policy: 'fastlane' });
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 1000, reason: 'fast-interval' });
 
   client.setFastLaneIntervalMs(300);
-  t.clock.advance(300);
+  await clock.advance(300);
   t.equal(client.stats.requests, 1, 'the poll already scheduled keeps its time');
-  t.clock.advance(700);
+  await clock.advance(700);
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 300, reason: 'fast-interval' }, 'the next decision uses it');
 
   client.setFastLaneInitialIntervalMs(2000);
-  t.clock.advance(300);
+  await clock.advance(300);
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 300, reason: 'fast-interval' }, 'no effect while running');
   await client.stop();
   const requestsBefore = fastRequests(agent, client);
   client.start();
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 2000, reason: 'initial' }, 'applies to the next start()');
   t.equal(fastRequests(agent, client), requestsBefore);
-  t.clock.advance(2000);
+  await clock.advance(2000);
   t.same(await s.next('fast'), { lane: 'fast', delayMs: 300, reason: 'fast-interval' });
   t.equal(fastRequests(agent, client), requestsBefore + 1);
 });

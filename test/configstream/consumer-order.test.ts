@@ -38,7 +38,6 @@ const upd = (seq: number, level: string): IConfigEvent => ({
     setting: { key: 'log_level', source: 'cli', value: toProtoValue(level) },
   },
 });
-const turn = () => new Promise((r) => setImmediate(r));
 
 t.test('stale updates dropped, a gap reconnects, stale snapshots refused', async (t) => {
   const clock = new FakeClock();
@@ -46,28 +45,28 @@ t.test('stale updates dropped, a gap reconnects, stale snapshots refused', async
   const c = new ConfigStreamConsumer({ client, name: 'x', sessionId: 's', clock, random: () => 0.5 });
   t.teardown(() => c.close());
   c.start();
-  await turn();
+  await clock.drain();
   streams[0]!.write(snap(10, 'info'));
   await c.waitReady();
   streams[0]!.write(upd(11, 'debug'));
   streams[0]!.write(upd(11, 'error'));
-  await turn();
+  await clock.drain();
   t.equal(c.get('log_level'), 'debug', 'a repeated sequence ID is dropped');
   t.equal(c.lastSeqId, 11);
   streams[0]!.write(upd(13, 'warn'));
-  await turn();
+  await clock.drain();
   t.equal(c.get('log_level'), 'debug', 'not applied across a gap');
   await clock.advance(0);
   t.equal(streams.length, 2, 'reconnected at once for a fresh snapshot');
   streams[1]!.write(snap(11, 'trace'));
-  await turn();
+  await clock.drain();
   t.equal(c.get('log_level'), 'debug', 'snapshot not above lastSeqId refused');
   await clock.advance(4999);
   t.equal(streams.length, 2);
   await clock.advance(1);
   t.equal(streams.length, 3, 'retried after 5 s (jitter ×0.5..1.5; random 0.5 here)');
   streams[2]!.write(snap(13, 'warn'));
-  await turn();
+  await clock.drain();
   t.same(c.setting('log_level'), { value: 'warn', source: 'file' });
   t.equal(c.lastSeqId, 13);
 });

@@ -8,7 +8,8 @@ import { startBackendSimulator, type BackendSimulator } from '../../src/backend/
 import { type BackendSimulatorOptions } from '../../src/backend/simulator.js';
 import { spawnAgent, waitUntil, type AgentProcess } from './agent-process.js';
 
-const EXAMPLES = new URL('../../examples/configs/', import.meta.url);
+// The tests' own copy of the example configs (users are invited to edit examples/configs/).
+const EXAMPLES = new URL('../fixtures/configs/', import.meta.url);
 
 export interface Teardown {
   teardown(fn: () => unknown): void;

@@ -13,6 +13,7 @@ import {
 } from '../../src/backend/index.js';
 import { type BackendSimulatorOptions } from '../../src/backend/simulator.js';
 import { pb, type ILatestConfigsRequest, type ILatestConfigsResponse } from '../../src/proto/index.js';
+import { waitUntil } from './until.js';
 
 export const AGENT_VERSION = '7.70.0';
 
@@ -106,12 +107,6 @@ export function signedOf(raw: Uint8Array | null | undefined): Record<string, unk
 }
 
 /** Polls `check` until it returns a value (real time; for fs.watch and child processes only). */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, stepMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
+export function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+  return waitUntil('a condition', check, timeoutMs, stepMs);
 }

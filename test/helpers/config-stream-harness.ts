@@ -104,15 +104,6 @@ export async function startStreamHarness(
   };
 }
 
-/** Waits (real event loop turns) until `cond` holds; fails after `tries` turns. Never a speed assertion. */
-export async function until(cond: () => boolean, what: string, tries = 400): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (cond()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** Advances fake time step by step until `cond` holds, letting real I/O run between steps. */
 export async function advanceUntil(
   clock: { advance(ms: number): Promise<void> },

@@ -39,7 +39,7 @@ export async function createHarness(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rc-agent-test-'));
   const config = loadConfig({ env: {}, overrides: { run_path: dataDir, ...options.config } });
   const { store } = await StateStore.open(dataDir, { agentVersion: 'test', apiKey: '', backendUrl: backend.url });
-  clock.idle = () => store.idle();
+  clock.trackMethods(store); // lmdb writes are real I/O: fake time waits for them
   const service = new RemoteConfigService({
     config: config.remoteConfiguration,
     hostname: 'test-host',
@@ -63,6 +63,7 @@ export async function createHarness(
     service.start();
     // The first refresh also writes the org UUID and the state to lmdb (real I/O): step until it published.
     for (let i = 0; i < 20 && !service.isReady(); i++) await clock.advance((options.latencyMs ?? 0) + 1);
+    if (!service.isReady()) throw new Error('harness: the service was not ready after its first refresh (20 steps)');
   }
   return { clock, backend, service, store, dataDir, close };
 }

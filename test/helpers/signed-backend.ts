@@ -4,7 +4,7 @@ import { pb, type ILatestConfigsRequest, type ILatestConfigsResponse } from '../
 import { type BackendClient } from '../../src/backend/index.js';
 import { RepositorySigner, type SignerFile } from '../../src/backend/signer/repository-signer.js';
 import { type Clock } from '../../src/service/index.js';
-import { sleep } from '../../src/service/clock.js';
+import { sleep } from '../../src/clock/index.js';
 
 export class SignedTestBackend implements BackendClient {
   readonly url = 'test:signed-backend';

@@ -28,7 +28,7 @@ const STEP_MS = 100;
 const HTTP_STATUSES = new Set([200, 204, 400, 404, 413, 500]);
 
 /** Settles `promise` by advancing fake time; fails if it is still pending after MAX_STEPS steps. */
-async function settle<T>(h: Harness, promise: Promise<T>): Promise<T> {
+async function answeredOnFakeTime<T>(h: Harness, promise: Promise<T>): Promise<T> {
   let done = false;
   const tracked = promise.finally(() => (done = true));
   for (let i = 0; i < MAX_STEPS && !done; i++) await h.clock.advance(STEP_MS);
@@ -123,7 +123,7 @@ t.test(
     const statuses: Record<number, number> = {};
     await fc.assert(
       fc.asyncProperty(bodies, fc.constantFrom('POST', 'GET'), async (body, method) => {
-        const res = await settle(h, app.inject({ method, url: '/v0.7/config', payload: body }));
+        const res = await answeredOnFakeTime(h, app.inject({ method, url: '/v0.7/config', payload: body }));
         statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
         if (!HTTP_STATUSES.has(res.statusCode)) throw new Error(`status ${res.statusCode}: ${res.body}`);
         if (res.statusCode >= 400) {
@@ -236,7 +236,7 @@ t.test(
     const codes: Record<number, number> = {};
     await fc.assert(
       fc.asyncProperty(messages, async (bytes) => {
-        const res = await settle(h, call(bytes));
+        const res = await answeredOnFakeTime(h, call(bytes));
         codes[res.code] = (codes[res.code] ?? 0) + 1;
         if (/internal error/.test(res.details))
           throw new Error(`internal error for a client's message: ${res.details}`);

@@ -26,7 +26,7 @@ t.test('a config edit is published within 1 s and logged', async (t) => {
   const config = loadConfig({ env: {}, overrides: { run_path: dataDir } });
   const { store } = await StateStore.open(dataDir, { agentVersion: 'test', apiKey: '', backendUrl: local.client.url });
   t.teardown(() => store.close());
-  clock.idle = () => store.idle();
+  clock.trackMethods(store); // lmdb writes are real I/O: fake time waits for them
   const logged: Array<{ obj: object; msg?: string }> = [];
   const log: Logger = {
     debug: () => undefined,

@@ -1,22 +1,15 @@
 // Errors of the repository signer.
+import { CodedError, codesOf, type ErrorCodeDocs } from '../../errors/index.js';
 
-export type SignerErrorCode =
-  /** a file path that is not an RC config path (PROTOCOL.md §4.1) */
-  | 'INVALID_PATH'
-  /** a serialized signer that cannot be resumed */
-  | 'INVALID_STATE'
-  /** an unknown repo or role name */
-  | 'UNKNOWN_ROLE';
+export const SIGNER_ERROR_DOCS = {
+  INVALID_PATH: 'a file path that is not an RC config path (PROTOCOL.md §4.1)',
+  INVALID_STATE: 'a serialized signer that cannot be resumed',
+  UNKNOWN_ROLE: 'an unknown repo or role name',
+} as const satisfies ErrorCodeDocs<string>;
 
-export const SIGNER_ERROR_CODES: readonly SignerErrorCode[] = ['INVALID_PATH', 'INVALID_STATE', 'UNKNOWN_ROLE'];
+export type SignerErrorCode = keyof typeof SIGNER_ERROR_DOCS;
+export const SIGNER_ERROR_CODES = codesOf(SIGNER_ERROR_DOCS);
 
-export class SignerError extends Error {
+export class SignerError extends CodedError<SignerErrorCode> {
   override readonly name = 'SignerError';
-  constructor(
-    readonly code: SignerErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -16,6 +16,7 @@ import {
   type SoakOptions,
   type SoakResults,
 } from '../../../bench/soak/index.js';
+import { until } from '../../helpers/until.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/rc-agent', import.meta.url));
 
@@ -85,7 +86,7 @@ t.test('the generator sends polls round-robin on schedule (fake clock, real loop
   });
   // 70 ms of fake time → 7 polls due, sent on the next ticks of the generator
   now = 70;
-  while (load.totals.ok < 7) await new Promise((resolve) => setTimeout(resolve, 5));
+  await until(() => load.totals.ok >= 7, 'the 7 due polls answered');
   const window = load.takeWindow();
   await load.stop();
   t.equal(load.totals.sent, 7);

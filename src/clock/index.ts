@@ -1,11 +1,19 @@
-// Time is injected: the service reads the clock only through this interface (tests pass fake time).
+// Time is injected: src reads the clock only through this interface, so tests drive it with one fake
+// (test/helpers/fake-clock.ts). A leaf: it imports nothing, every folder may import it.
+
+/** A timer handle as `setTimeout` returns it (a fake returns its own token, cast). */
+export type TimerHandle = ReturnType<typeof setTimeout>;
+
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout>;
-  clearTimeout(handle: ReturnType<typeof setTimeout>): void;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
 }
 
-/** Real time. Reads the globals at call time so @tapjs/clock's fake timers apply. */
+/**
+ * Real time. Timers are unref'd: like dd-trace-js's scheduler, a pending poll or sleep never keeps a process alive.
+ * Reads the globals at call time, so a test that patches them sees its patch.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {

@@ -1,0 +1,1 @@
+export { CodedError, codesOf, type CodedErrorOptions, type ErrorCodeDocs } from './coded-error.js';
