@@ -2,8 +2,7 @@
 import { Command } from 'commander';
 import { registerBackendCommand } from './backend/index.js';
 import { ConfigError, loadConfig, loadConfigWithSources } from './config/index.js';
-import { registerConfigStreamCommand } from './configstream/command.js';
-import { scrubSetting } from './configstream/index.js';
+import { registerConfigStreamCommand, scrubSetting } from './configstream/index.js';
 import { startAgent, startupErrorMessage } from './agent.js';
 import { ContainerTagsError } from './http/index.js';
 import { fetchStatus, formatStatus } from './status.js';
@@ -130,7 +129,7 @@ program
 
 program
   .command('bench')
-  .description('benchmarks, from a checkout with dev dependencies: `rc-agent bench herd|throughput --help`')
+  .description('benchmarks (herd, throughput, soak): `rc-agent bench <name> --help`')
   .allowUnknownOption()
   .allowExcessArguments()
   .action(() => {

@@ -37,7 +37,6 @@ export interface HttpBackendClient extends BackendClient {
   readonly proxyUrl: string | undefined;
 }
 
-export const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
 /** The reference sets `IdleConnTimeout` to 30 s so the backend does not close the connection first. */
 const IDLE_CONNECTION_TIMEOUT_MS = 30_000;
 

@@ -1,18 +1,8 @@
-export { loadConfig, DEFAULT_LOCAL_CONFIG_DIR, type LoadConfigOptions } from './load-config.js';
-export { ConfigError, type ConfigErrorCode } from './error.js';
-export { KEYS, envNames, type ConfigKey } from './schema.js';
-export { parseDurationMs } from './duration.js';
-export type { AgentConfig, RemoteConfigConfig, FastLaneConfig, ClusterConfig, Policy } from './agent-config.js';
+export { loadConfig, type LoadConfigOptions } from './load-config.js';
+export { ConfigError } from './error.js';
+export { KEYS } from './schema.js';
+export type { AgentConfig, RemoteConfigConfig, ClusterConfig } from './agent-config.js';
 export { embeddedRootsForSite } from './embedded-roots.js';
-export { loadConfigWithSources, flattenLeaves, CONFIG_SOURCES_BY_PRIORITY } from './sources.js';
-export type { ConfigSource, ResolvedConfig, ResolvedSetting } from './sources.js';
-export type { ValueOrigin } from './load-config.js';
-export {
-  MIN_UPSTREAM_AGENT_VERSION,
-  type DatadogSettings,
-  type ProxySettings,
-  type BackendTlsSettings,
-  type TlsMinVersion,
-} from './datadog-settings.js';
-export { parseRemoteConfigKey, encodeRemoteConfigKey, RemoteConfigKeyError, type RemoteConfigKey } from './rc-key.js';
-export { watchConfigFile, type ConfigFileWatcher, type ConfigFileWatcherOptions } from './config-file-watcher.js';
+export { loadConfigWithSources } from './sources.js';
+export type { ConfigSource, ResolvedSetting } from './sources.js';
+export { watchConfigFile } from './config-file-watcher.js';

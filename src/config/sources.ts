@@ -8,16 +8,6 @@ import type { AgentConfig } from './agent-config.js';
 export type ConfigSource =
   'default' | 'unknown' | 'file' | 'environment-variable' | 'agent-runtime' | 'remote-config' | 'cli';
 
-export const CONFIG_SOURCES_BY_PRIORITY: readonly ConfigSource[] = [
-  'default',
-  'unknown',
-  'file',
-  'environment-variable',
-  'agent-runtime',
-  'remote-config',
-  'cli',
-];
-
 export interface ResolvedSetting {
   /** JSON-compatible: durations in seconds as the key is written, lists as arrays */
   readonly value: unknown;

@@ -9,8 +9,6 @@ export interface ConfigStreamMetrics {
   readonly remoteAgents: Gauge;
 }
 
-export type ResyncReason = 'overflow';
-
 export function createConfigStreamMetrics(registry: Registry): ConfigStreamMetrics {
   const registers = [registry];
   return {

@@ -9,11 +9,11 @@ import {
   type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import type { RcService, RequestContext } from '../service/types.js';
+import { isInternalFailure, ServiceError, type RcService, type RequestContext } from '../service/index.js';
 import { AUTH_FAILURE_DETAILS, createTokenCheck } from './auth.js';
 import { loadOrCreateCredentials } from './credentials.js';
 import { GrpcSetupError } from './error.js';
-import { DecodedRequestCache } from '../http/index.js';
+import { DecodedRequestCache } from '../service/index.js';
 import {
   cachedRequestDecoder,
   AGENT_SECURE_DEFINITION,
@@ -22,7 +22,6 @@ import {
 } from './service-definition.js';
 import { RpcStatusError, type RemoteAgentHandlers } from './remote-agent.js';
 import { serviceErrorToGrpcStatus } from './status.js';
-import { isInternalFailure, ServiceError } from '../service/error.js';
 
 const MRF_UNAVAILABLE = 'MRF remote configuration service not initialized';
 const RC_UNAVAILABLE = 'remote configuration service not initialized';

@@ -1,7 +1,7 @@
 // datadog.api.v1.AgentSecure, the RC subset (PROTOCOL.md §2), built by hand from the static protobuf code.
 // google.protobuf.Empty and ResetStateConfigResponse have no fields: zero-length messages.
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import type { DecodedRequestCache } from '../http/index.js';
+import type { DecodedRequestCache } from '../service/index.js';
 import { AGENT_SECURE_SERVICE, REMOTE_AGENT_SERVICE, modelPb, pb, remoteAgentPb } from '../proto/index.js';
 import type { IClientGetConfigsRequest, IClientGetConfigsResponse, IGetStateConfigResponse } from '../proto/index.js';
 import type {
@@ -12,6 +12,7 @@ import type {
   IRegisterRemoteAgentRequest,
   IRegisterRemoteAgentResponse,
 } from '../proto/index.js';
+import { grpcBytesOfFrozenReply as frozenReplies } from '../service/index.js';
 
 export type Empty = Record<string, never>;
 
@@ -49,8 +50,7 @@ export function cachedRequestDecoder(cache: DecodedRequestCache): (bytes: Buffer
 const emptySerialize = (): Buffer => EMPTY_BYTES;
 
 // The service shares frozen replies between clients (first polls of the same products, per snapshot): encode each
-// once, as the HTTP transport does.
-const frozenReplies = new WeakMap<IClientGetConfigsResponse, Buffer>();
+// once, as the HTTP transport does (src/service/frozen-caches.ts).
 
 function serializeResponse(r: IClientGetConfigsResponse): Buffer {
   if (!Object.isFrozen(r)) return toBuffer(pb.ClientGetConfigsResponse.encode(r).finish());

@@ -1,7 +1,7 @@
 // The one place where errors become gRPC statuses (STYLE.md rule 4; PROTOCOL.md §4.3: InvalidArgument for
 // validation, Unimplemented without a service, Unknown for everything else).
 import { status } from '@grpc/grpc-js';
-import { isInternalFailure, ServiceError, type ServiceErrorCode } from '../service/error.js';
+import { isInternalFailure, ServiceError, type ServiceErrorCode } from '../service/index.js';
 
 export function grpcStatusForServiceErrorCode(code: ServiceErrorCode): status {
   switch (code) {

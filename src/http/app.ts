@@ -2,7 +2,7 @@
 // and metrics on one fastify instance. Not listening: the caller listens, tests use inject().
 import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { RcService, StatusReport } from '../service/types.js';
+import type { RcService, StatusReport } from '../service/index.js';
 import { createConfigHandler, ignoreContentType, type RequestDoneInfo } from './config-route.js';
 import { httpErrorHandler, TEXT_PLAIN } from './error-handler.js';
 
@@ -59,7 +59,7 @@ export interface HttpAppOptions {
   readonly logger?: FastifyBaseLogger;
   /** monotonic clock for request durations; performance.now by default */
   readonly monotonicNowMs?: () => number;
-  /** decoded requests kept by body (request-cache.ts), default 20,000; 0 turns the cache off */
+  /** decoded requests kept by body (service/request-cache.ts), default 20,000; 0 turns the cache off */
   readonly requestCacheEntries?: number;
 }
 

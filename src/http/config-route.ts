@@ -2,13 +2,12 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { IClientGetConfigsRequest } from '../proto/index.js';
-import type { RcService, RequestContext } from '../service/types.js';
+import { DecodedRequestCache, type RcService, type RequestContext } from '../service/index.js';
 import { decodeClientGetConfigsRequest } from './decode-request.js';
 import { encodeClientGetConfigsResponseBytes } from './encode-response.js';
 import { TEXT_PLAIN, toHttpFailure } from './error-handler.js';
 import { normalizeService, normalizeTag } from './normalize.js';
 import { readRawBody } from './read-body.js';
-import { DecodedRequestCache } from './request-cache.js';
 
 export interface RequestDoneInfo {
   /** `OK`, a ServiceErrorCode, a decode/body error code or `INTERNAL` */

@@ -1,10 +1,11 @@
 // ClientGetConfigsResponse → the bytes Go's json.Marshal writes for the generated struct (PROTOCOL.md §3.1):
 // proto field order, proto field names, omitempty, padded base64, numeric enum, no trailing newline.
 import { pb, type IClientGetConfigsResponse, type IFile } from '../proto/index.js';
+import { base64OfBytes as base64Cache, httpBodyOfFrozenReply as frozenReplyCache } from '../service/index.js';
 import { goJsonString } from './go-json-string.js';
 
-// The service hands every client the same snapshot byte arrays, so each is base64-encoded once.
-const base64Cache = new WeakMap<Uint8Array, string>();
+// The service hands every client the same snapshot byte arrays, so each is base64-encoded once
+// (src/service/frozen-caches.ts).
 
 function base64(bytes: Uint8Array): string {
   let s = base64Cache.get(bytes);
@@ -30,8 +31,7 @@ function file(f: IFile | null | undefined): string {
 }
 
 // The service shares frozen replies between clients (first polls of the same products, `{}` for every client up to
-// date): encode each once, to the bytes written on the socket (no UTF-8 encoding per request).
-const frozenReplyCache = new WeakMap<IClientGetConfigsResponse, Buffer>();
+// date): encode each once, to the bytes written on the socket (src/service/frozen-caches.ts).
 
 /** The exact response body of `/v0.7/config`; an empty response is `{}` (2 bytes, PROTOCOL.md §7). */
 export function encodeClientGetConfigsResponse(r: IClientGetConfigsResponse): string {

@@ -3,7 +3,7 @@
 // read like the gRPC error the trace-agent would have received from the core agent.
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isInternalFailure, ServiceError, type ServiceErrorCode } from '../service/error.js';
+import { isInternalFailure, ServiceError, type ServiceErrorCode } from '../service/index.js';
 import { HttpBodyError, JsonDecodeError, type HttpBodyErrorCode, type JsonDecodeErrorCode } from './error.js';
 
 export const TEXT_PLAIN = 'text/plain; charset=utf-8';

@@ -9,15 +9,10 @@ protobuf.configure();
 
 export const pb = datadog.config;
 export const AGENT_SECURE_SERVICE = 'datadog.api.v1.AgentSecure';
-export type { datadog } from './generated.js';
 
 export type IClient = datadog.config.IClient;
-export type IClientState = datadog.config.IClientState;
-export type IClientTracer = datadog.config.IClientTracer;
-export type IClientAgent = datadog.config.IClientAgent;
 export type IConfigState = datadog.config.IConfigState;
 export type ITargetFileMeta = datadog.config.ITargetFileMeta;
-export type ITargetFileHash = datadog.config.ITargetFileHash;
 export type IFile = datadog.config.IFile;
 export type IClientGetConfigsRequest = datadog.config.IClientGetConfigsRequest;
 export type IClientGetConfigsResponse = datadog.config.IClientGetConfigsResponse;
@@ -33,7 +28,6 @@ export type IFileMetaState = datadog.config.IFileMetaState;
 // Remote Agent Registry (datadog.remoteagent.v1) and the config stream (datadog.model.v1).
 export const remoteAgentPb = datadog.remoteagent.v1;
 export const modelPb = datadog.model.v1;
-export const protobufPb = google.protobuf;
 export const REMOTE_AGENT_SERVICE = 'datadog.remoteagent.v1.RemoteAgent';
 export type IRegisterRemoteAgentRequest = datadog.remoteagent.v1.IRegisterRemoteAgentRequest;
 export type IRegisterRemoteAgentResponse = datadog.remoteagent.v1.IRegisterRemoteAgentResponse;

@@ -34,8 +34,3 @@ export class ExponentialBackoff {
     return b / 2 + this.random() * (b / 2);
   }
 }
-
-/** Full jitter: a uniform delay in [0, capMs]. */
-export function fullJitterMs(capMs: number, random: () => number = Math.random): number {
-  return random() * capMs;
-}

@@ -1,30 +1,20 @@
-export { RemoteConfigService, STANDARD_BLOCK_TTL_MS, type RemoteConfigServiceOptions } from './rc-service.js';
-export { StateStore, type StoreIdentity, type StoreOpenResult } from './state-store.js';
+export { RemoteConfigService } from './rc-service.js';
+export { StateStore } from './state-store.js';
 export {
   ServiceError,
-  SERVICE_ERROR_CODES,
-  invalidArgument,
   isInternalFailure,
   type ServiceErrorCode,
-} from './error.js';
-export { createServiceMetrics, type ServiceMetrics } from './metrics.js';
-export { systemClock, sleep, type Clock } from '../clock/index.js';
+  type ClusterStatus,
+  type RcService,
+  type RequestContext,
+  type StatusReport,
+} from './contract.js';
+export { createServiceMetrics } from './metrics.js';
+export { systemClock, type Clock } from '../clock/index.js';
 export { silentLogger, type Logger } from './logger.js';
-export { createLaneClassifier, LANES, type Lane } from './lanes.js';
-export { validateRequest, MAX_CLIENT_PRODUCTS } from './validate.js';
-export { MIN_REFRESH_SPACING_MS, FAST_LANE_OUTAGE_RETRY_MS, type RefreshReason } from './refresher.js';
+export type { Lane } from './lanes.js';
 export { MAX_UPSTREAM_CLIENTS } from './rc-service.js';
-export { FRESHNESS_WINDOW_MS, MAX_HOLD_MS } from './fast-lane-policy.js';
-export { LEGACY_BLOCK_TTL_MS } from './legacy-policy.js';
-export type { Snapshot, SnapshotTarget } from './snapshot.js';
-export { BYPASS_OUTCOMES, type BypassOutcome, type BypassBudget } from './scheduling.js';
-export {
-  buildLatestConfigsRequest,
-  upstreamIdentityFromConfig,
-  type UpstreamIdentity,
-  type LatestConfigsRequestInput,
-} from './latest-configs-request.js';
-export type { ClusterStatus, RcService, RequestContext, StatusReport, Transport } from './types.js';
-export { compilePredicates, matchesPredicates, type CompiledPredicate } from './predicates.js';
-export { cachedFileIsCurrent, isTargetLive } from './selection.js';
-export { ClientTracker } from './client-tracker.js';
+export type { BypassBudget } from './scheduling.js';
+export { upstreamIdentityFromConfig } from './latest-configs-request.js';
+export { base64OfBytes, grpcBytesOfFrozenReply, httpBodyOfFrozenReply } from './frozen-caches.js';
+export { DecodedRequestCache } from './request-cache.js';

@@ -5,7 +5,6 @@
 import type { IClient } from '../proto/index.js';
 
 export type Lane = 'fast' | 'standard';
-export const LANES: readonly Lane[] = ['fast', 'standard'];
 
 export interface LaneClassifier {
   classify(client: IClient): Lane;

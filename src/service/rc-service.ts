@@ -30,9 +30,10 @@ import { ServiceError } from './error.js';
 import { validateRequest } from './validate.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { StateStore } from './state-store.js';
-import type { ClusterStatus, RcService, RequestContext, StatusReport } from './types.js';
+import type { ClusterStatus, RcService, RequestContext, StatusReport } from './contract.js';
 import { Refresher } from './refresher.js';
 import { FastLanePolicy } from './fast-lane-policy.js';
+import { REPLY_MEMO_MAX_ENTRIES, replyMemo, validatedRequests } from './frozen-caches.js';
 import { LegacyPolicy } from './legacy-policy.js';
 import {
   BypassStats,
@@ -73,25 +74,8 @@ export interface RemoteConfigServiceOptions {
   };
 }
 
-const REPLY_MEMO_MAX_ENTRIES = 1024;
 /** The reply of an up-to-date client (encoded `{}`): one shared frozen object, so transports cache its encoding. */
 const UP_TO_DATE: IClientGetConfigsResponse = Object.freeze({});
-
-/**
- * Validated client and lane of a request object. The HTTP transport hands over one deep-frozen request per distinct
- * body (a tracer repeats its body until its state changes), so a repeat skips validation; dies with the request.
- */
-const validatedRequests = new WeakMap<IClientGetConfigsRequest, { readonly client: IClient; readonly lane: Lane }>();
-
-const replyMemos = new WeakMap<Snapshot, Map<string, IClientGetConfigsResponse>>();
-function replyMemo(snap: Snapshot): Map<string, IClientGetConfigsResponse> {
-  let memo = replyMemos.get(snap);
-  if (!memo) {
-    memo = new Map();
-    replyMemos.set(snap, memo);
-  }
-  return memo;
-}
 
 export class RemoteConfigService implements RcService {
   readonly metrics: ServiceMetrics;

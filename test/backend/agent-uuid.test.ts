@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { AGENT_UUID_FILE, loadOrCreateAgentUuid } from '../../src/backend/index.js';
+import { loadOrCreateAgentUuid } from '../../src/backend/index.js';
+import { AGENT_UUID_FILE } from '../../src/backend/agent-uuid.js';
 import { StateStore } from '../../src/service/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

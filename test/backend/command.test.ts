@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { CONFIG_ROOT_FILE, DIRECTOR_ROOT_FILE, createHttpBackendClient } from '../../src/backend/index.js';
+import { createHttpBackendClient } from '../../src/backend/index.js';
+import { CONFIG_ROOT_FILE, DIRECTOR_ROOT_FILE } from '../../src/backend/simulator.js';
 import { createTrustedState, tufVersions, verifyUpdate, type TrustedState } from '../../src/uptane/index.js';
 import { AGENT_VERSION, eventually, makeConfigDir, tempDir, text, writeConfig } from '../helpers/backend-sim.js';
 

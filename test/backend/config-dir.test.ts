@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { BackendError, scanConfigDir, sidecarToCustom } from '../../src/backend/index.js';
+import { BackendError } from '../../src/backend/index.js';
+import { scanConfigDir, sidecarToCustom } from '../../src/backend/config-dir.js';
 
 function write(root: string, rel: string, content: string): void {
   mkdirSync(join(root, rel, '..'), { recursive: true });

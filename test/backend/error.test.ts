@@ -1,5 +1,6 @@
 import t from 'tap';
-import { BACKEND_ERROR_CODES, BackendError } from '../../src/backend/index.js';
+import { BackendError } from '../../src/backend/index.js';
+import { BACKEND_ERROR_CODES } from '../../src/backend/error.js';
 import { BACKEND_ERROR_DOCS } from '../../src/backend/error.js';
 
 void t.test('every error code is unique and documented in error.ts', async (t) => {

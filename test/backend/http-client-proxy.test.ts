@@ -10,8 +10,9 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
-import { createHttpBackendClient, type HttpBackendClientOptions } from '../../src/backend/index.js';
-import { loadOrCreateCredentials } from '../../src/grpc/index.js';
+import { createHttpBackendClient } from '../../src/backend/index.js';
+import { type HttpBackendClientOptions } from '../../src/backend/http-client.js';
+import { loadOrCreateCredentials } from '../../src/grpc/credentials.js';
 import { pb } from '../../src/proto/index.js';
 
 interface SeenRequest {

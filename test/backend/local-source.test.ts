@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import t, { type Test } from 'tap';
-import { LOCAL_SOURCE_STATE_FILE, createLocalSource, type LocalSourceOptions } from '../../src/backend/index.js';
+import { createLocalSource } from '../../src/backend/index.js';
+import { LOCAL_SOURCE_STATE_FILE, type LocalSourceOptions } from '../../src/backend/local-source.js';
 import type { ILatestConfigsRequest } from '../../src/proto/index.js';
 import { createTrustedState, tufVersions, verifyOrg, verifyUpdate, type TrustedState } from '../../src/uptane/index.js';
 import { AGENT_VERSION, eventually, makeConfigDir, tempDir, text, writeConfig } from '../helpers/backend-sim.js';

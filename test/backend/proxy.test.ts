@@ -1,5 +1,5 @@
 import t from 'tap';
-import { proxyFor, type BackendProxyOptions } from '../../src/backend/index.js';
+import { proxyFor, type BackendProxyOptions } from '../../src/backend/proxy.js';
 
 const P = 'http://proxy:3128';
 const opts = (noProxy: string[], noProxyNonexactMatch: boolean): BackendProxyOptions => ({

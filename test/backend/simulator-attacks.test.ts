@@ -1,7 +1,8 @@
 // The simulator's answers against the verifier (src/uptane): honest ones are accepted, each attack is rejected
 // with the error PROTOCOL.md §5.9 lists for it, and the trusted state never moves.
 import t, { type Test } from 'tap';
-import { FOREIGN_ORG_UUID, foreignOrgId, type AttackMode } from '../../src/backend/index.js';
+import { FOREIGN_ORG_UUID, foreignOrgId } from '../../src/backend/attacks.js';
+import { type AttackMode } from '../../src/backend/types.js';
 import type { ILatestConfigsRequest } from '../../src/proto/index.js';
 import {
   createTrustedState,

@@ -1,14 +1,9 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  CONFIG_ROOT_FILE,
-  DIRECTOR_ROOT_FILE,
-  SIGNER_STATE_FILE,
-  startBackendSimulator,
-  type BackendError,
-  type FaultMode,
-} from '../../src/backend/index.js';
+import { startBackendSimulator, type BackendError } from '../../src/backend/index.js';
+import { CONFIG_ROOT_FILE, DIRECTOR_ROOT_FILE, SIGNER_STATE_FILE } from '../../src/backend/simulator.js';
+import { type FaultMode } from '../../src/backend/types.js';
 import type { ILatestConfigsRequest, ILatestConfigsResponse } from '../../src/proto/index.js';
 import {
   AGENT_VERSION,

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { startBackendSimulator } from '../../src/backend/index.js';
-import { RcClient, resolveClientOptions, type RcConfigChange } from '../../src/client/index.js';
+import { RcClient } from '../../src/client/index.js';
+import { resolveClientOptions } from '../../src/client/options.js';
+import { type RcConfigChange } from '../../src/client/types.js';
 import { spawnAgent, waitUntil } from '../helpers/agent-process.js';
 
 // The tests' own copy of the example configs (users are invited to edit examples/configs/).

@@ -3,16 +3,13 @@
 import t from 'tap';
 import {
   DD_TRACE_JS_CAPABILITIES,
-  DD_TRACE_JS_PRODUCT_CAPABILITIES,
-  decodeCapabilities,
   encodeCapabilities,
   FFE_FLAG_CONFIGURATION_RULES,
-  RC_CAPABILITY,
   RcClient,
   splitCapabilities,
-  type RcClientOptions,
-  type RcLaneName,
 } from '../../src/client/index.js';
+import { DD_TRACE_JS_PRODUCT_CAPABILITIES, decodeCapabilities, RC_CAPABILITY } from '../../src/client/capabilities.js';
+import { type RcClientOptions, type RcLaneName } from '../../src/client/types.js';
 
 const DD_TRACE_JS_PRODUCTS = ['APM_TRACING', 'AGENT_CONFIG', 'AGENT_TASK', 'ASM_FEATURES', 'FFE_FLAGS'];
 const base: RcClientOptions = { agentUrl: 'http://127.0.0.1:9', products: DD_TRACE_JS_PRODUCTS };

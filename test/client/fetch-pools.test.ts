@@ -4,13 +4,9 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { Agent } from 'undici';
-import {
-  ConcurrencyLimit,
-  createFetchPools,
-  RcClient,
-  type RcClientError,
-  type ReleaseSlot,
-} from '../../src/client/index.js';
+import { RcClient } from '../../src/client/index.js';
+import { ConcurrencyLimit, createFetchPools, type ReleaseSlot } from '../../src/client/fetch-pools.js';
+import { type RcClientError } from '../../src/client/error.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { until } from '../helpers/until.js';
 

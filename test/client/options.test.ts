@@ -1,15 +1,10 @@
 // The seed's client surface: DD_RC_FAST_LANE_* read once from the env the caller passes, explicit options win,
 // bad values fail with INVALID_OPTION naming the variable or option.
 import t, { type Test } from 'tap';
-import {
-  clientOptionsFromEnv,
-  createFetchPools,
-  ConcurrencyLimit,
-  RcClient,
-  RcClientError,
-  RC_CLIENT_ERROR_CODES,
-  resolveClientOptions,
-} from '../../src/client/index.js';
+import { RcClient } from '../../src/client/index.js';
+import { clientOptionsFromEnv, resolveClientOptions } from '../../src/client/options.js';
+import { createFetchPools, ConcurrencyLimit } from '../../src/client/fetch-pools.js';
+import { RcClientError, RC_CLIENT_ERROR_CODES } from '../../src/client/error.js';
 
 const AGENT_URL = 'http://127.0.0.1:9';
 

@@ -1,7 +1,9 @@
 // The client against a local HTTP agent on 127.0.0.1: apply/modify/unapply, `{}`, errors, apply states.
 import t, { type Test } from 'tap';
 import { Pool } from 'undici';
-import { RcClient, type RcConfigChange, type RcClientError } from '../../src/client/index.js';
+import { RcClient } from '../../src/client/index.js';
+import { type RcConfigChange } from '../../src/client/types.js';
+import { type RcClientError } from '../../src/client/error.js';
 import { buildReply, exampleConfig, startFakeAgent, type FakeAgent, type FakeReply } from '../helpers/rc-replies.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { until } from '../helpers/until.js';

@@ -1,18 +1,10 @@
 // Poll scheduling: the pure delay rules, then both policies driven by fake time against a local agent.
 import { once } from 'node:events';
 import t, { type Test } from 'tap';
-import {
-  backoffCeilingMs,
-  fullJitterMs,
-  nextPollDelay,
-  parseRetryAfterMs,
-  RcClient,
-  resolveClientOptions,
-  type NextPollInput,
-  type RcClientOptions,
-  type RcLaneName,
-  type RcScheduledEvent,
-} from '../../src/client/index.js';
+import { nextPollDelay, RcClient } from '../../src/client/index.js';
+import { backoffCeilingMs, fullJitterMs, parseRetryAfterMs, type NextPollInput } from '../../src/client/schedule.js';
+import { resolveClientOptions } from '../../src/client/options.js';
+import { type RcClientOptions, type RcLaneName, type RcScheduledEvent } from '../../src/client/types.js';
 import {
   buildReply,
   exampleConfig,

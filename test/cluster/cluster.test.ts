@@ -4,7 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { Cluster, clusterKeys, encodeRound, type RoundRecord } from '../../src/cluster/index.js';
+import { Cluster } from '../../src/cluster/index.js';
+import { clusterKeys } from '../../src/cluster/keys.js';
+import { encodeRound, type RoundRecord } from '../../src/cluster/rounds.js';
 import { ACQUIRE, RENEW } from '../../src/cluster/scripts.js';
 import { loadConfig, type ClusterConfig } from '../../src/config/index.js';
 import { waitUntil } from '../helpers/agent-process.js';

@@ -2,7 +2,7 @@
 // replica count), each answers synchronously from its lease, and a replica that is not joined uses its local bucket.
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { FleetBudget, type TokenSource } from '../../src/cluster/index.js';
+import { FleetBudget, type TokenSource } from '../../src/cluster/fleet-budget.js';
 import { TAKE_TOKENS } from '../../src/cluster/scripts.js';
 import { redisServerAvailable, startRedisServer } from '../helpers/redis-server.js';
 

@@ -4,7 +4,7 @@
 // defensively.
 import t from 'tap';
 import { createTrustedState, tufVersions, verifyUpdate, type TrustedState } from '../../src/uptane/index.js';
-import { buildLatestConfigsRequest } from '../../src/service/index.js';
+import { buildLatestConfigsRequest } from '../../src/service/latest-configs-request.js';
 import { pb, type ILatestConfigsRequest, type ILatestConfigsResponse } from '../../src/proto/index.js';
 import {
   basisOf,
@@ -12,9 +12,9 @@ import {
   decodeRound,
   encodeRound,
   roundAnswers,
-  ClusterError,
   type RoundRecord,
-} from '../../src/cluster/index.js';
+} from '../../src/cluster/rounds.js';
+import { ClusterError } from '../../src/cluster/error.js';
 import { encodeResponse } from '../../src/cluster/rounds.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { SignedTestBackend, APM_FILE, FFE_FILE, file } from '../helpers/signed-backend.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, loadConfig, parseDurationMs } from '../../src/config/index.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { parseDurationMs } from '../../src/config/duration.js';
 
 t.test('defaults', (t) => {
   const c = loadConfig({ env: {} });

@@ -1,12 +1,7 @@
 import t from 'tap';
 import { Packr } from 'msgpackr';
-import {
-  ConfigError,
-  RemoteConfigKeyError,
-  encodeRemoteConfigKey,
-  loadConfig,
-  parseRemoteConfigKey,
-} from '../../src/config/index.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { RemoteConfigKeyError, encodeRemoteConfigKey, parseRemoteConfigKey } from '../../src/config/rc-key.js';
 import { decodeBase32NoPadding, encodeBase32NoPadding } from '../../src/config/rc-key.js';
 
 const packr = new Packr({ useRecords: false });

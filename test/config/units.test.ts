@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { KEYS, loadConfig, loadConfigWithSources, parseDurationMs, type AgentConfig } from '../../src/config/index.js';
+import { KEYS, loadConfig, loadConfigWithSources, type AgentConfig } from '../../src/config/index.js';
+import { parseDurationMs } from '../../src/config/duration.js';
 import { Duration } from '../../src/config/duration.js';
 import { CONFIG_KEYS } from '../../src/config/schema.js';
 

@@ -1,8 +1,10 @@
 import t from 'tap';
 import { file } from '../helpers/signed-backend.js';
 import { createHarness } from '../helpers/service-harness.js';
-import { mergeAgentConfig, toLogLevel, type ConfigChange } from '../../src/configstream/index.js';
-import { ConfigStreamConsumer, RegisteredSession } from '../../src/configstream/index.js';
+import { mergeAgentConfig, toLogLevel } from '../../src/configstream/agent-config.js';
+import { type ConfigChange } from '../../src/configstream/consumer.js';
+import { ConfigStreamConsumer } from '../../src/configstream/consumer.js';
+import { RegisteredSession } from '../../src/configstream/session.js';
 import { advanceUntil, startStreamHarness } from '../helpers/config-stream-harness.js';
 
 const enc = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v));

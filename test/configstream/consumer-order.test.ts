@@ -2,7 +2,9 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { ConfigStreamConsumer, toProtoValue, type RemoteAgentClient } from '../../src/configstream/index.js';
+import { ConfigStreamConsumer } from '../../src/configstream/consumer.js';
+import { toProtoValue } from '../../src/configstream/values.js';
+import { type RemoteAgentClient } from '../../src/configstream/client.js';
 import type { IConfigEvent } from '../../src/proto/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 

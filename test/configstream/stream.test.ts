@@ -5,15 +5,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { Client, credentials, Metadata, status, type ClientReadableStream } from '@grpc/grpc-js';
-import {
-  ConfigStreamConsumer,
-  createRemoteAgentClient,
-  RegisteredSession,
-  type ConfigChange,
-  type RemoteAgentClient,
-} from '../../src/configstream/index.js';
+import { ConfigStreamConsumer, type ConfigChange } from '../../src/configstream/consumer.js';
+import { createRemoteAgentClient, type RemoteAgentClient } from '../../src/configstream/client.js';
+import { RegisteredSession } from '../../src/configstream/session.js';
 import type { IConfigEvent } from '../../src/proto/index.js';
-import { AGENT_SECURE_REMOTE_AGENT_DEFINITION, REMOTE_AGENT_DEFINITION } from '../../src/grpc/index.js';
+import { AGENT_SECURE_REMOTE_AGENT_DEFINITION } from '../../src/grpc/index.js';
+import { REMOTE_AGENT_DEFINITION } from '../../src/grpc/service-definition.js';
 import { advanceUntil, startStreamHarness } from '../helpers/config-stream-harness.js';
 import { until } from '../helpers/until.js';
 

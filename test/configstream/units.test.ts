@@ -2,14 +2,10 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigWithSources } from '../../src/config/index.js';
-import {
-  RemoteAgentRegistry,
-  SEQUENCE_FILE,
-  SequenceCounter,
-  fromProtoValue,
-  scrubSetting,
-  toProtoValue,
-} from '../../src/configstream/index.js';
+import { RemoteAgentRegistry } from '../../src/configstream/registry.js';
+import { SEQUENCE_FILE, SequenceCounter } from '../../src/configstream/sequence.js';
+import { fromProtoValue, toProtoValue } from '../../src/configstream/values.js';
+import { scrubSetting } from '../../src/configstream/scrub.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 t.test('scrubbing as the Datadog agent does', async (t) => {

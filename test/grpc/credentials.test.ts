@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { AUTH_TOKEN_FILE, IPC_CERT_FILE, loadOrCreateCredentials } from '../../src/grpc/index.js';
+import { AUTH_TOKEN_FILE, IPC_CERT_FILE } from '../../src/grpc/index.js';
+import { loadOrCreateCredentials } from '../../src/grpc/credentials.js';
 
 const NOW_MS = Date.parse('2026-11-22T00:00:00Z');
 const now = () => NOW_MS;

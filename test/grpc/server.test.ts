@@ -6,16 +6,14 @@ import {
   status,
   type ServiceError as GrpcCallError,
 } from '@grpc/grpc-js';
-import {
-  AGENT_SECURE_DEFINITION,
-  createAgentSecureClient,
-  loadOrCreateCredentials,
-  startGrpcServer,
-  type GrpcRequestDoneInfo,
-  type GrpcServerHandle,
-  type IpcCredentials,
-} from '../../src/grpc/index.js';
-import { SERVICE_ERROR_CODES, ServiceError, validateRequest, type ServiceErrorCode } from '../../src/service/index.js';
+import { startGrpcServer, type GrpcServerHandle } from '../../src/grpc/index.js';
+import { AGENT_SECURE_DEFINITION } from '../../src/grpc/service-definition.js';
+import { createAgentSecureClient } from '../../src/grpc/client.js';
+import { loadOrCreateCredentials, type IpcCredentials } from '../../src/grpc/credentials.js';
+import { type GrpcRequestDoneInfo } from '../../src/grpc/server.js';
+import { ServiceError, type ServiceErrorCode } from '../../src/service/index.js';
+import { SERVICE_ERROR_CODES } from '../../src/service/error.js';
+import { validateRequest } from '../../src/service/validate.js';
 import type { IClientGetConfigsRequest } from '../../src/proto/index.js';
 import { aborted, FakeService } from '../helpers/fake-service.js';
 

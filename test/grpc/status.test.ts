@@ -1,7 +1,8 @@
 import t from 'tap';
 import { status } from '@grpc/grpc-js';
-import { grpcStatusForServiceErrorCode, serviceErrorToGrpcStatus } from '../../src/grpc/index.js';
-import { SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from '../../src/service/index.js';
+import { grpcStatusForServiceErrorCode, serviceErrorToGrpcStatus } from '../../src/grpc/status.js';
+import { ServiceError, type ServiceErrorCode } from '../../src/service/index.js';
+import { SERVICE_ERROR_CODES } from '../../src/service/error.js';
 
 t.test('every ServiceError code has a gRPC status', (t) => {
   const want: Record<ServiceErrorCode, status> = {

@@ -4,7 +4,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startBackendSimulator, type BackendSimulator, type BackendSimulatorOptions } from '../../src/backend/index.js';
+import { startBackendSimulator, type BackendSimulator } from '../../src/backend/index.js';
+import { type BackendSimulatorOptions } from '../../src/backend/simulator.js';
 import { spawnAgent, waitUntil, type AgentProcess } from './agent-process.js';
 
 // The tests' own copy of the example configs (users are invited to edit examples/configs/).

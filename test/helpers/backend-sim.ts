@@ -10,8 +10,8 @@ import {
   startBackendSimulator,
   type BackendClient,
   type BackendSimulator,
-  type BackendSimulatorOptions,
 } from '../../src/backend/index.js';
+import { type BackendSimulatorOptions } from '../../src/backend/simulator.js';
 import { pb, type ILatestConfigsRequest, type ILatestConfigsResponse } from '../../src/proto/index.js';
 import { waitUntil } from './until.js';
 

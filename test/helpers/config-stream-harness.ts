@@ -2,15 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { loadConfigWithSources, type ConfigKey } from '../../src/config/index.js';
-import {
-  createRemoteAgentClient,
-  startConfigStream,
-  type ConfigStreamRuntime,
-  type RemoteAgentClient,
-  type LogLevel,
-} from '../../src/configstream/index.js';
-import { loadOrCreateCredentials, startGrpcServer, type GrpcServerHandle } from '../../src/grpc/index.js';
+import { loadConfigWithSources } from '../../src/config/index.js';
+import { type ConfigKey } from '../../src/config/schema.js';
+import { startConfigStream, type ConfigStreamRuntime } from '../../src/configstream/index.js';
+import { createRemoteAgentClient, type RemoteAgentClient } from '../../src/configstream/client.js';
+import { type LogLevel } from '../../src/configstream/live-config.js';
+import { startGrpcServer, type GrpcServerHandle } from '../../src/grpc/index.js';
+import { loadOrCreateCredentials } from '../../src/grpc/credentials.js';
 import { silentLogger, type RcService } from '../../src/service/index.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeService } from './fake-service.js';

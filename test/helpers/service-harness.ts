@@ -2,10 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type ConfigKey } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { type ConfigKey } from '../../src/config/schema.js';
 import { RemoteConfigService, StateStore, type RequestContext } from '../../src/service/index.js';
 import type { IClientGetConfigsRequest, ITargetFileMeta } from '../../src/proto/index.js';
-import type { SignerFile } from '../../src/backend/index.js';
+import type { SignerFile } from '../../src/backend/signer/repository-signer.js';
 import { FakeClock } from './fake-clock.js';
 import { SignedTestBackend } from './signed-backend.js';
 

@@ -1,8 +1,10 @@
 // An in-process RC backend for service tests: our repository signer behind the BackendClient interface, with a set
 // latency on the injected clock, the protobuf wire round trip, and a record of every request.
 import { pb, type ILatestConfigsRequest, type ILatestConfigsResponse } from '../../src/proto/index.js';
-import { RepositorySigner, type BackendClient, type SignerFile } from '../../src/backend/index.js';
-import { sleep, type Clock } from '../../src/service/index.js';
+import { type BackendClient } from '../../src/backend/index.js';
+import { RepositorySigner, type SignerFile } from '../../src/backend/signer/repository-signer.js';
+import { type Clock } from '../../src/service/index.js';
+import { sleep } from '../../src/clock/index.js';
 
 export class SignedTestBackend implements BackendClient {
   readonly url = 'test:signed-backend';

@@ -8,14 +8,9 @@ import {
   type ILatestConfigsRequest,
   type ILatestConfigsResponse,
 } from '../../src/proto/index.js';
-import {
-  RepositorySigner,
-  generateKeyPair,
-  signHex,
-  type RepoSignerOptions,
-  type SignerFile,
-  type SignerKeyPair,
-} from '../../src/backend/signer/index.js';
+import { RepositorySigner } from '../../src/backend/signer/index.js';
+import { generateKeyPair, signHex, type SignerKeyPair } from '../../src/backend/signer/keys.js';
+import { type RepoSignerOptions, type SignerFile } from '../../src/backend/signer/repository-signer.js';
 import {
   canonicalBytes,
   createTrustedState,

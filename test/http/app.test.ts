@@ -5,7 +5,9 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { Registry, Counter } from 'prom-client';
-import { buildHttpApp, type HttpAppOptions, type RequestDoneInfo } from '../../src/http/index.js';
+import { buildHttpApp } from '../../src/http/index.js';
+import { type HttpAppOptions } from '../../src/http/app.js';
+import { type RequestDoneInfo } from '../../src/http/config-route.js';
 import { ServiceError } from '../../src/service/index.js';
 import { aborted, FakeService } from '../helpers/fake-service.js';
 import {

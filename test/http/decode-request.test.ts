@@ -1,7 +1,8 @@
 import t from 'tap';
 import Long from 'long';
 import protobuf from 'protobufjs';
-import { decodeClientGetConfigsRequest, JsonDecodeError } from '../../src/http/index.js';
+import { decodeClientGetConfigsRequest } from '../../src/http/index.js';
+import { JsonDecodeError } from '../../src/http/error.js';
 import { pb } from '../../src/proto/index.js';
 import { LITERAL_REQUEST } from '../helpers/rc-literal.js';
 

@@ -1,9 +1,6 @@
 import t from 'tap';
-import {
-  encodeClientGetConfigsResponse,
-  encodeClientGetConfigsResponseBytes,
-  goJsonString,
-} from '../../src/http/index.js';
+import { encodeClientGetConfigsResponse, encodeClientGetConfigsResponseBytes } from '../../src/http/encode-response.js';
+import { goJsonString } from '../../src/http/go-json-string.js';
 import { LITERAL_FILE, LITERAL_FILE_PATH, LITERAL_REPLY, LITERAL_TARGETS_JSON } from '../helpers/rc-literal.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);

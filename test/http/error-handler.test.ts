@@ -2,14 +2,17 @@ import t from 'tap';
 import {
   HTTP_BODY_ERROR_CODES,
   HttpBodyError,
+  JSON_DECODE_ERROR_CODES,
+  JsonDecodeError,
+} from '../../src/http/error.js';
+import {
   httpStatusForBodyError,
   httpStatusForDecodeError,
   httpStatusForServiceError,
-  JSON_DECODE_ERROR_CODES,
-  JsonDecodeError,
   toHttpFailure,
-} from '../../src/http/index.js';
-import { SERVICE_ERROR_CODES, ServiceError, type ServiceErrorCode } from '../../src/service/index.js';
+} from '../../src/http/error-handler.js';
+import { ServiceError, type ServiceErrorCode } from '../../src/service/index.js';
+import { SERVICE_ERROR_CODES } from '../../src/service/error.js';
 
 // grpc-go's codes.Code.String() for each code we can produce
 const GRPC_NAMES = new Set(['Canceled', 'Unknown', 'InvalidArgument', 'NotFound', 'Unimplemented', 'Unavailable']);

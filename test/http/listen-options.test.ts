@@ -1,7 +1,8 @@
 // The HTTP listener asks for the kernel's maximum backlog (a herd overflows Node's default 511).
 import { createServer } from 'node:net';
 import t from 'tap';
-import { FALLBACK_LISTEN_BACKLOG, httpListenOptions, kernelMaxListenBacklog } from '../../src/http/index.js';
+import { httpListenOptions } from '../../src/http/index.js';
+import { FALLBACK_LISTEN_BACKLOG, kernelMaxListenBacklog } from '../../src/http/listen-options.js';
 
 t.test('the backlog is net.core.somaxconn', (t) => {
   t.same(

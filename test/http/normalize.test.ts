@@ -1,5 +1,5 @@
 import t from 'tap';
-import { normalizeService, normalizeTag } from '../../src/http/index.js';
+import { normalizeService, normalizeTag } from '../../src/http/normalize.js';
 
 t.test('normalizeTag: the examples of PROTOCOL §3.2', (t) => {
   t.equal(normalizeTag('test ww w@'), 'test_ww_w');

@@ -3,7 +3,7 @@
 // body, not its cached files — and no byte array pins a larger allocation (Node's 8 KiB pool holds request bodies).
 import t from 'tap';
 import { decodeClientGetConfigsRequest } from '../../src/http/index.js';
-import { ClientTracker } from '../../src/service/index.js';
+import { ClientTracker } from '../../src/service/client-tracker.js';
 
 function reachable(root: unknown): unknown[] {
   const seen = new Set<unknown>();

@@ -7,8 +7,10 @@ import pino from 'pino';
 import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { startAgent, type RunningAgent } from '../../src/agent.js';
-import { AGENT_UUID_FILE, CONFIG_ROOT_FILE, DIRECTOR_ROOT_FILE } from '../../src/backend/index.js';
-import { encodeRemoteConfigKey, loadConfig } from '../../src/config/index.js';
+import { AGENT_UUID_FILE } from '../../src/backend/agent-uuid.js';
+import { CONFIG_ROOT_FILE, DIRECTOR_ROOT_FILE } from '../../src/backend/simulator.js';
+import { loadConfig } from '../../src/config/index.js';
+import { encodeRemoteConfigKey } from '../../src/config/rc-key.js';
 import { waitUntil } from '../helpers/agent-process.js';
 import { makeConfigDir, startSim } from '../helpers/backend-sim.js';
 

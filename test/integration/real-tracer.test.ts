@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
 import { startBackendSimulator } from '../../src/backend/index.js';
-import { AUTH_TOKEN_FILE, IPC_CERT_FILE, createAgentSecureClient } from '../../src/grpc/index.js';
+import { AUTH_TOKEN_FILE, IPC_CERT_FILE } from '../../src/grpc/index.js';
+import { createAgentSecureClient } from '../../src/grpc/client.js';
 import { spawnAgent, waitUntil, type AgentProcess } from '../helpers/agent-process.js';
 import { spawnTracer } from '../helpers/tracer.js';
 

@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
-import { ATTACK_MODES, FAULT_MODES, type AttackMode, type FaultMode } from '../../src/backend/index.js';
-import { encodeRemoteConfigKey } from '../../src/config/index.js';
+import { ATTACK_MODES, FAULT_MODES, type AttackMode, type FaultMode } from '../../src/backend/types.js';
+import { encodeRemoteConfigKey } from '../../src/config/rc-key.js';
 import type { StatusReport } from '../../src/service/index.js';
 import { waitUntil } from '../helpers/agent-process.js';
 import {

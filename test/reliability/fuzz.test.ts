@@ -12,7 +12,8 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { buildHttpApp } from '../../src/http/index.js';
-import { loadOrCreateCredentials, startGrpcServer } from '../../src/grpc/index.js';
+import { startGrpcServer } from '../../src/grpc/index.js';
+import { loadOrCreateCredentials } from '../../src/grpc/credentials.js';
 import { pb } from '../../src/proto/index.js';
 import { APM_FILE, FFE_FILE } from '../helpers/signed-backend.js';
 import { createHarness, type Harness } from '../helpers/service-harness.js';

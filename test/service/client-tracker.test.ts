@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ClientTracker } from '../../src/service/index.js';
+import { ClientTracker } from '../../src/service/client-tracker.js';
 
 t.test('new, active, expired, bounded', (t) => {
   const tracker = new ClientTracker(30_000, 3);

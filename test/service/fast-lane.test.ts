@@ -6,7 +6,8 @@ import t from 'tap';
 import { APM_FILE, ASM_FILE, FFE_FILE } from '../helpers/signed-backend.js';
 import { createHarness, ctx, tracerRequest, type Harness } from '../helpers/service-harness.js';
 import type { IClientGetConfigsResponse } from '../../src/proto/index.js';
-import { FAST_LANE_OUTAGE_RETRY_MS, FRESHNESS_WINDOW_MS, MAX_HOLD_MS } from '../../src/service/index.js';
+import { FAST_LANE_OUTAGE_RETRY_MS } from '../../src/service/refresher.js';
+import { FRESHNESS_WINDOW_MS, MAX_HOLD_MS } from '../../src/service/fast-lane-policy.js';
 
 const FILES = [FFE_FILE, APM_FILE, ASM_FILE];
 const FFE_PATH = FFE_FILE.path;

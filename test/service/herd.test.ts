@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import { APM_FILE, ASM_FILE, FFE_FILE, file } from '../helpers/signed-backend.js';
 import { createHarness, ctx, tracerRequest, type Harness } from '../helpers/service-harness.js';
-import type { SignerFile } from '../../src/backend/index.js';
+import type { SignerFile } from '../../src/backend/signer/repository-signer.js';
 
 const TRACERS = 1000;
 const RAMP_MS = 1000;

@@ -5,7 +5,8 @@ import t from 'tap';
 import { APM_FILE, ASM_FILE, FFE_FILE } from '../helpers/signed-backend.js';
 import { createHarness, ctx, tracerRequest } from '../helpers/service-harness.js';
 import { BackendError } from '../../src/backend/index.js';
-import { FAST_LANE_OUTAGE_RETRY_MS, MAX_CLIENT_PRODUCTS } from '../../src/service/index.js';
+import { FAST_LANE_OUTAGE_RETRY_MS } from '../../src/service/refresher.js';
+import { MAX_CLIENT_PRODUCTS } from '../../src/service/validate.js';
 
 const FILES = [FFE_FILE, APM_FILE, ASM_FILE];
 const unavailable = (retryAfterMs?: number): BackendError =>

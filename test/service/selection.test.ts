@@ -1,6 +1,7 @@
 import t from 'tap';
-import { cachedFileIsCurrent, compilePredicates, matchesPredicates } from '../../src/service/index.js';
-import type { SnapshotTarget } from '../../src/service/index.js';
+import { cachedFileIsCurrent } from '../../src/service/selection.js';
+import { compilePredicates, matchesPredicates } from '../../src/service/predicates.js';
+import type { SnapshotTarget } from '../../src/service/snapshot.js';
 import type { IClient } from '../../src/proto/index.js';
 
 const tracer = (over: Record<string, unknown> = {}): IClient => ({

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { validateRequest } from '../../src/service/index.js';
+import { validateRequest } from '../../src/service/validate.js';
 import type { IClientGetConfigsRequest } from '../../src/proto/index.js';
 
 const tracer = (over: Record<string, unknown> = {}, cached: unknown[] = []): IClientGetConfigsRequest =>

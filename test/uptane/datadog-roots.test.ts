@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { verify as cryptoVerify, createPublicKey } from 'node:crypto';
 import t from 'tap';
 import { canonicalBytes, createTrustedState, keyId, verifyUpdate, type TufPublicKey } from '../../src/uptane/index.js';
-import { keyPairFromSeed } from '../../src/backend/signer/index.js';
+import { keyPairFromSeed } from '../../src/backend/signer/keys.js';
 import { embeddedRootsForSite } from '../../src/config/index.js';
 
 const SITE_NAMES = { prod: 'datadoghq.com', staging: 'datad0g.com', gov: 'ddog-gov.com' } as const;

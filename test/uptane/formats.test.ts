@@ -1,14 +1,9 @@
 // Small formats the verifier relies on: Go time strings, RFC 3339, config paths, path globs, file-path trimming.
 import t from 'tap';
-import {
-  UPTANE_ERROR_CODES,
-  UptaneError,
-  formatGoTime,
-  formatRfc3339Seconds,
-  parseConfigPath,
-  parseRfc3339,
-  trimHashTargetPath,
-} from '../../src/uptane/index.js';
+import { UptaneError, formatRfc3339Seconds, parseConfigPath } from '../../src/uptane/index.js';
+import { UPTANE_ERROR_CODES } from '../../src/uptane/error.js';
+import { formatGoTime, parseRfc3339 } from '../../src/uptane/go-time.js';
+import { trimHashTargetPath } from '../../src/uptane/verify-update.js';
 import { pathMatch } from '../../src/uptane/path-match.js';
 
 t.test('formatGoTime prints Go Time.String()', (t) => {

@@ -1,6 +1,7 @@
 // Root rotation (PROTOCOL.md §5.5 C2–C4): success v1→v3, expiry only on the final root, and the failure modes.
 import t from 'tap';
-import { UptaneError, tufVersions, verifyUpdate, configMetasUpdateSummary } from '../../src/uptane/index.js';
+import { UptaneError, tufVersions, verifyUpdate } from '../../src/uptane/index.js';
+import { configMetasUpdateSummary } from '../../src/uptane/verify-update.js';
 import {
   DAY_MS,
   T0,

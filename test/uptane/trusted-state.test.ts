@@ -3,13 +3,13 @@ import t from 'tap';
 import {
   createTrustedState,
   exportState,
-  isDirectorTimestampExpired,
   restoreState,
   tufVersions,
   verifyAtRead,
   verifyUpdate,
   type PersistedState,
 } from '../../src/uptane/index.js';
+import { isDirectorTimestampExpired } from '../../src/uptane/trusted-state.js';
 import {
   APM_PATH,
   DAY_MS,

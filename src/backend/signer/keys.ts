@@ -6,7 +6,7 @@ import {
   sign as cryptoSign,
   type KeyObject,
 } from 'node:crypto';
-import { keyId as computeKeyId, type TufPublicKey } from '../../uptane/crypto.js';
+import { keyId as computeKeyId, type TufPublicKey } from '../../uptane/index.js';
 
 export type KeyType = 'ed25519' | 'ecdsa';
 
@@ -20,10 +20,6 @@ export interface SignerKeyPair {
 const KEYID_HASH_ALGORITHMS = ['sha256', 'sha512'] as const;
 // PKCS#8 wrapper of a raw ed25519 seed (RFC 8410).
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-export function keyId(publicKey: TufPublicKey): string {
-  return computeKeyId(publicKey);
-}
 
 export function generateKeyPair(type: KeyType): SignerKeyPair {
   if (type === 'ed25519') {

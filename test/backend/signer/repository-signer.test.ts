@@ -1,6 +1,9 @@
 // The repository signer against PROTOCOL.md §5.2 and the §5.8 checklist, and the backend's LatestConfigs answers.
 import t from 'tap';
-import { RepositorySigner, SignerError, keyPairFromSeed, type SignerFile } from '../../../src/backend/signer/index.js';
+import { RepositorySigner } from '../../../src/backend/signer/index.js';
+import { SignerError } from '../../../src/backend/signer/error.js';
+import { keyPairFromSeed } from '../../../src/backend/signer/keys.js';
+import { type SignerFile } from '../../../src/backend/signer/repository-signer.js';
 import {
   createTrustedState,
   keyId,

@@ -1,5 +1,8 @@
-// The contract between the RC service and its transports (src/http, src/grpc).
+// The contract between the RC service and its transports (src/http, src/grpc): everything an adapter needs, so it
+// imports `../service/index.js` and nothing deeper (docs/DESIGN.md "Boundaries").
 import type { IClientGetConfigsRequest, IClientGetConfigsResponse, IGetStateConfigResponse } from '../proto/index.js';
+
+export { ServiceError, isInternalFailure, type ServiceErrorCode } from './error.js';
 
 export type Transport = 'http' | 'grpc';
 

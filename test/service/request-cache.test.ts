@@ -1,7 +1,7 @@
 // The decoded-request cache: keyed by the body's SHA-256, bounded in entries (oldest out first), entries deep-frozen.
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { DecodedRequestCache, MAX_CACHED_BODY_BYTES } from '../../src/http/request-cache.js';
+import { DecodedRequestCache, MAX_CACHED_BODY_BYTES } from '../../src/service/request-cache.js';
 
 t.test('keeps up to maxEntries bodies, evicting the oldest', (t) => {
   const cache = new DecodedRequestCache(2);
