@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { type ConfigKey } from '../../src/config/schema.js';
 import { RemoteConfigService, StateStore, type RequestContext } from '../../src/service/index.js';
 import type { RemoteConfigServiceOptions } from '../../src/service/rc-service.js';
-import type { IClientGetConfigsRequest, ITargetFileMeta } from '../../src/proto/index.js';
+import type { IClientGetConfigsRequest, IClientGetConfigsResponse, ITargetFileMeta } from '../../src/proto/index.js';
 import type { SignerFile } from '../../src/backend/signer/repository-signer.js';
 import { FakeClock } from './fake-clock.js';
 import { SignedTestBackend } from './signed-backend.js';
@@ -105,4 +105,18 @@ export function tracerRequest(options: {
 
 export function ctx(signal: AbortSignal = new AbortController().signal): RequestContext {
   return { signal, transport: 'http' };
+}
+
+/** The paths of a reply's target files. */
+export const paths = (r: IClientGetConfigsResponse): string[] => (r.targetFiles ?? []).map((f) => f.path ?? '');
+
+/** Starts a request and records when (on the fake clock) it was answered. */
+export function timed(h: Harness, promise: Promise<IClientGetConfigsResponse>) {
+  const start = h.clock.now();
+  const out: { reply?: IClientGetConfigsResponse; error?: unknown; ms?: number } = {};
+  promise.then(
+    (reply) => Object.assign(out, { reply, ms: h.clock.now() - start }),
+    (error: unknown) => Object.assign(out, { error, ms: h.clock.now() - start }),
+  );
+  return out;
 }

@@ -6,8 +6,7 @@
 // `timeout`. Fake time, the in-process signed backend; the follower's dating is the hook src/cluster gives the service.
 import t from 'tap';
 import { APM_FILE, FFE_FILE } from '../helpers/signed-backend.js';
-import { createHarness, ctx, tracerRequest, type Harness } from '../helpers/service-harness.js';
-import type { IClientGetConfigsResponse } from '../../src/proto/index.js';
+import { createHarness, ctx, paths, timed, tracerRequest, type Harness } from '../helpers/service-harness.js';
 import type { ClusterStatus } from '../../src/service/index.js';
 import { FRESHNESS_WINDOW_MS, MAX_HOLD_MS } from '../../src/service/fast-lane-policy.js';
 
@@ -41,17 +40,6 @@ const bypassCounts = async (h: Harness, lane: string): Promise<Record<string, nu
   for (const v of metric.values) if (v.labels.lane === lane && v.value > 0) out[String(v.labels.outcome)] = v.value;
   return out;
 };
-const paths = (r: IClientGetConfigsResponse): string[] => (r.targetFiles ?? []).map((f) => f.path ?? '');
-
-function timed(h: Harness, promise: Promise<IClientGetConfigsResponse>) {
-  const start = h.clock.now();
-  const out: { reply?: IClientGetConfigsResponse; error?: unknown; ms?: number } = {};
-  promise.then(
-    (reply) => Object.assign(out, { reply, ms: h.clock.now() - start }),
-    (error: unknown) => Object.assign(out, { error, ms: h.clock.now() - start }),
-  );
-  return out;
-}
 
 t.test('a round dated before the window does not answer the request: the next round does', async (t) => {
   // Prefetch off: the snapshot holds no flags, so the request may be held up to MAX_HOLD_MS.
