@@ -6,6 +6,9 @@
 // 1. the published snapshot is that fresh: answer at once (fresh_snapshot);
 // 2. else the refresh in flight is: wait for it (joined_refresh);
 // 3. else join the next round (coalesced), or draw a token from the lane's budget to schedule one (granted).
+// After 2 or 3, what the refresh published must itself be dated within the window (a cluster follower's round is
+// dated from the leader's backend request, possibly earlier): else the request waits for the next round within the
+// same bound, or is answered with what there is as `timeout`.
 // Each wait is bounded by the lane's block TTL; when the published snapshot lacks the products altogether (an answer
 // now would hold none of them) the bound is MAX_HOLD_MS instead. A request asking for products the agent does not
 // fetch yet, beyond those it waits for (a bundled tracer's other products), also schedules a round without waiting
