@@ -6,6 +6,9 @@
 // 1. the published snapshot is that fresh: answer at once (fresh_snapshot);
 // 2. else the refresh in flight is: wait for it (joined_refresh);
 // 3. else join the next round (coalesced), or draw a token from the lane's budget to schedule one (granted).
+// After 2 or 3, what the refresh published must itself be dated within the window (a cluster follower's round is
+// dated from the leader's backend request, possibly earlier): else the request waits for the next round within the
+// same bound, or is answered with what there is as `timeout`.
 // Each wait is bounded by the lane's block TTL; when the published snapshot lacks the products altogether (an answer
 // now would hold none of them) the bound is MAX_HOLD_MS instead. A request asking for products the agent does not
 // fetch yet, beyond those it waits for (a bundled tracer's other products), also schedules a round without waiting
@@ -44,6 +47,9 @@ export interface FastLanePolicyOptions {
 type RoundOutcome = 'granted' | 'coalesced';
 type WaitOutcome = RoundOutcome | 'joined_refresh' | 'refresh_failed' | 'timeout' | 'aborted';
 
+/** Outcomes of a wait that ended with a refresh: what it published is checked against the request's window. */
+const WAITED_FOR_A_REFRESH: ReadonlySet<BypassOutcome> = new Set(['joined_refresh', 'granted', 'coalesced']);
+
 interface Round {
   readonly waiters: Map<Waiter<WaitOutcome>, RoundOutcome>;
   readonly lanes: Set<Lane>;
@@ -66,7 +72,7 @@ export class FastLanePolicy implements SchedulingPolicy {
     const need = request.track();
     if (!need) return request.answer();
     const t0 = this.#o.clock.now();
-    const admitted = this.#admit(request, need.waitFor, ctx);
+    const admitted = this.#admit(request, need.waitFor, ctx, t0);
     const outcome = typeof admitted === 'string' ? admitted : await admitted;
     request.settled(outcome, this.#o.clock.now() - t0);
     if (outcome === 'aborted') throw new ServiceError('CANCELLED', 'context canceled');
@@ -74,14 +80,55 @@ export class FastLanePolicy implements SchedulingPolicy {
     return request.answer();
   }
 
+  /**
+   * Admits a request that arrived at `requestMs`, then checks what the refresh it waited for published: dated too
+   * early for the request (a cluster follower's round is dated from the leader's backend request, which may precede
+   * the follower's refresh and the request), or without its products, it does not answer the request as current. The
+   * request waits for the next round within the same hold; when the hold runs out first (or the next round cannot
+   * land within it) it is answered with what there is, as `timeout`. Every wait ends with a refresh or the hold, so
+   * this loops at most once per refresh (≥ 1 s apart) within a hold of ≤ 1.5 s.
+   */
   #admit(
     request: ScheduledRequest<unknown>,
     waitFor: readonly string[],
     ctx: { readonly signal: AbortSignal },
+    requestMs: number,
   ): BypassOutcome | Promise<BypassOutcome> {
+    const windowStart = requestMs - FRESHNESS_WINDOW_MS;
+    const first = this.#admitOnce(request, waitFor, ctx, windowStart, undefined);
+    if (typeof first === 'string') return first;
+    const settle = async (pending: Promise<BypassOutcome>, deadlineMs: number): Promise<BypassOutcome> => {
+      for (;;) {
+        const outcome = await pending;
+        if (!WAITED_FOR_A_REFRESH.has(outcome) || this.#current(windowStart, waitFor)) return outcome;
+        if (this.#o.clock.now() >= deadlineMs) return 'timeout';
+        const next = this.#admitOnce(request, waitFor, ctx, windowStart, deadlineMs);
+        if (typeof next === 'string') return next;
+        pending = next.wait;
+      }
+    };
+    return settle(first.wait, first.deadlineMs);
+  }
+
+  /** True when the published snapshot holds the backend's state as of `windowStart` or later for `waitFor`. */
+  #current(windowStart: number, waitFor: readonly string[]): boolean {
+    const fresh = this.#o.refresher.freshness;
+    return fresh.asOfMs >= windowStart && covers(fresh.products, waitFor);
+  }
+
+  /**
+   * One admission: an outcome at once, or a wait (bounded by `deadlineMs`; on the first admission, by the lane's bound
+   * from now). A re-admission (`deadlineMs` given) answers `timeout` at once when no round can land before it.
+   */
+  #admitOnce(
+    request: ScheduledRequest<unknown>,
+    waitFor: readonly string[],
+    ctx: { readonly signal: AbortSignal },
+    windowStart: number,
+    deadlineMs: number | undefined,
+  ): BypassOutcome | { readonly wait: Promise<BypassOutcome>; readonly deadlineMs: number } {
     const { clock, refresher } = this.#o;
     const now = clock.now();
-    const windowStart = now - FRESHNESS_WINDOW_MS;
     const { lane } = request;
     const running = refresher.running;
     // Products it asks for that nobody fetches yet (a bundled tracer's other products): schedule a round for them
@@ -91,39 +138,45 @@ export class FastLanePolicy implements SchedulingPolicy {
       if (!this.#next && request.products.some(unfetched)) this.#draw(lane, now);
     };
 
-    const fresh = refresher.freshness;
-    if (fresh.asOfMs >= windowStart && covers(fresh.products, waitFor)) {
+    if (this.#current(windowStart, waitFor)) {
       fetchSoon();
       return 'fresh_snapshot';
     }
-    const ttlMs = waitFor.every((p) => refresher.holds(p)) ? this.#o.blockTtlMs[lane] : MAX_HOLD_MS;
+    const bound =
+      deadlineMs ?? now + (waitFor.every((p) => refresher.holds(p)) ? this.#o.blockTtlMs[lane] : MAX_HOLD_MS);
+    const ttlMs = bound - now;
     if (running && running.startedAtMs >= windowStart && covers(running.products, waitFor)) {
       fetchSoon();
-      return waitBounded<'joined_refresh' | 'refresh_failed'>(
+      const wait = waitBounded<'joined_refresh' | 'refresh_failed'>(
         clock,
         (w) => void running.done.then((r) => w.settle(r === 'ok' ? 'joined_refresh' : 'refresh_failed')),
         () => undefined,
         ttlMs,
         ctx.signal,
       );
+      return { wait, deadlineMs: bound };
     }
     // A new round. While the backend fails, do not hold a request for a round that cannot land within its bound.
-    if (refresher.failing && refresher.earliestStartMs(lane) + refresher.typicalRefreshMs >= now + ttlMs) {
+    const landsAfterBound = refresher.earliestStartMs(lane) + refresher.typicalRefreshMs >= bound;
+    if (refresher.failing && landsAfterBound) {
       if (!this.#next) this.#draw(lane, now);
       return 'backing_off';
     }
+    // A re-admission after a round too old for the request: nothing to wait for when the next cannot land in time.
+    if (deadlineMs !== undefined && landsAfterBound) return 'timeout';
     const kind: RoundOutcome | undefined = this.#next ? 'coalesced' : this.#draw(lane, now) ? 'granted' : undefined;
     const round = this.#next;
     if (!kind || !round) return 'rate_limited';
     round.lanes.add(lane);
     this.#wake();
-    return waitBounded<WaitOutcome>(
+    const wait = waitBounded<WaitOutcome>(
       clock,
       (w) => round.waiters.set(w, kind),
       (w) => round.waiters.delete(w),
       ttlMs,
       ctx.signal,
     );
+    return { wait, deadlineMs: bound };
   }
 
   /** Draws a token from the lane's budget to schedule the next round. */

@@ -13,10 +13,13 @@ import type { Clock } from '../clock/index.js';
  * - joined_refresh: after the refresh already in flight (started within the window, asking for its products);
  * - granted: after a refresh it scheduled (it drew a bypass token);
  * - coalesced: after a scheduled refresh it joined for free;
+ *   (these three only when what the refresh published is dated within the window: a cluster round dated earlier
+ *   sends the request on to the next round);
  * - rate_limited: at once from the published snapshot, the lane's bypass budget being spent;
  * - backing_off: at once, the backend failing and the next refresh not allowed within the block TTL;
  * - refresh_failed: the refresh it waited for failed; answered from the published snapshot;
- * - timeout: its block TTL ran out first;
+ * - timeout: its hold ran out first, or would have: the round it waited for was dated before its window and the next
+ *   could not land within the hold (answered from the published snapshot);
  * - aborted: the caller went away.
  */
 export type BypassOutcome =

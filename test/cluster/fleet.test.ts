@@ -1,5 +1,6 @@
 // Issue 11, what it must show: three `rc-agent run` processes, one real Redis (redis-server on loopback), one signed
-// backend simulator. A 300-client herd spread over the replicas costs no more backend calls than on one replica; the
+// backend simulator. A 300-client herd spread over the replicas costs no more backend calls than on one replica (each
+// herd right after a flag change: every first reply holds it, on one replica and on the fleet); the
 // replicas serve a new targets version within 1 s of each other; a tampered round written into Redis is rejected by
 // every replica and never served; SIGKILL of the leader hands over within 10 s; Redis stopped and restarted mid-run →
 // standalone, then rejoined. Tracer requests to the live replicas never fail throughout.
@@ -71,19 +72,19 @@ async function status(url: string): Promise<StatusReport> {
   return (await res.body.json()) as StatusReport;
 }
 
-/** `n` new tracers, round-robin over `urls`, `concurrency` at a time; resolves with every HTTP status. */
-async function herd(urls: readonly string[], n: number, concurrency = n): Promise<number[]> {
-  const statuses: number[] = [];
+/** `n` new tracers, round-robin over `urls`, `concurrency` at a time; resolves with every reply. */
+async function herd(urls: readonly string[], n: number, concurrency = n): Promise<Reply[]> {
+  const replies: Reply[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < n) {
         const i = next++;
-        statuses.push((await poll(urls[i % urls.length]!, randomUUID())).status);
+        replies.push(await poll(urls[i % urls.length]!, randomUUID()));
       }
     }),
   );
-  return statuses;
+  return replies;
 }
 
 /** Tracers polling the given replicas every 100 ms until stopped; every answer's HTTP status is kept. */
@@ -162,15 +163,44 @@ t.test('replicas on one Redis act as one agent and never trust Redis', { skip: !
   t.teardown(() => Promise.all(agents.map((a) => a.stop('SIGKILL'))));
   const ready = (a: AgentProcess) => waitUntil('ready', async () => (await status(a.httpUrl)).ready || undefined);
 
+  // The same herd on one replica and on the fleet, each time with the flags changed more than the freshness window
+  // before it and not fetched since: every first reply must hold the new flags, so each herd costs at least one
+  // backend call. The calls are counted until the backend is quiet again (the herd's other product, APM_TRACING, is
+  // fetched by a round that may land after the last reply).
+  let marker = 0;
+  const herdAfterFlagChange = async (replicas: readonly AgentProcess[]) => {
+    const urls = replicas.map((a) => a.httpUrl);
+    let changedAt = 0;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      writeConfig(configs, FFE, ffeContent(`herd-${++marker}`));
+      await sim.rescan();
+      changedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 1200));
+      const asOf = await Promise.all(urls.map(async (u) => Date.parse((await status(u)).freshAsOf ?? '') || 0));
+      if (asOf.every((ms) => ms < changedAt)) break; // no replica fetched since the change
+    }
+    const before = sim.stats.configurationsRequests;
+    const replies = await herd(urls, 300);
+    let calls = sim.stats.configurationsRequests;
+    for (let quiet = 0; quiet < 15; quiet++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (sim.stats.configurationsRequests !== calls) quiet = -1;
+      calls = sim.stats.configurationsRequests;
+    }
+    const flags = ffeContent(`herd-${marker}`);
+    const current = replies.filter((r) => Object.entries(r.files).some(([p, f]) => p.endsWith(FFE) && f === flags));
+    return { statuses: replies.map((r) => r.status), calls: calls - before, current: current.length };
+  };
+
   // Baseline: the herd on one standalone replica.
   const single = await spawnAgent(env('single', false), START_TIMEOUT_MS);
   agents.push(single);
   await ready(single);
-  await new Promise((r) => setTimeout(r, 1200)); // past the freshness window of the start-up refresh
-  let before = sim.stats.configurationsRequests;
-  const singleStatuses = await herd([single.httpUrl], 300);
-  const singleCalls = sim.stats.configurationsRequests - before;
-  t.same(new Set(singleStatuses), new Set([200]), 'one replica: every herd request answered');
+  const singleHerd = await herdAfterFlagChange([single]);
+  const singleCalls = singleHerd.calls;
+  t.same(new Set(singleHerd.statuses), new Set([200]), 'one replica: every herd request answered');
+  t.equal(singleHerd.current, 300, 'one replica: every first reply holds the flags changed before the herd');
+  t.ok(singleCalls >= 1, `one replica: the herd needed the backend (${singleCalls} calls)`);
   await single.stop('SIGKILL');
   agents.length = 0;
 
@@ -189,14 +219,10 @@ t.test('replicas on one Redis act as one agent and never trust Redis', { skip: !
   await waitUntil('one leader, two followers', async () =>
     (await modes(fleet)) === 'follower,follower,leader' ? true : undefined,
   );
-  await new Promise((r) => setTimeout(r, 1200));
-  before = sim.stats.configurationsRequests;
-  const fleetStatuses = await herd(
-    fleet.map((a) => a.httpUrl),
-    300,
-  );
-  const fleetCalls = sim.stats.configurationsRequests - before;
-  t.same(new Set(fleetStatuses), new Set([200]), 'fleet: every herd request answered');
+  const fleetHerd = await herdAfterFlagChange(fleet);
+  const fleetCalls = fleetHerd.calls;
+  t.same(new Set(fleetHerd.statuses), new Set([200]), 'fleet: every herd request answered');
+  t.equal(fleetHerd.current, 300, 'fleet: every first reply holds the flags changed before the herd');
   t.ok(fleetCalls <= singleCalls, `fleet backend calls ${fleetCalls} ≤ one replica's ${singleCalls}`);
   t.comment(`herd of 300: one replica ${singleCalls} backend calls, 3 replicas on Redis ${fleetCalls}`);
   if (process.env.FLEET_DEBUG) {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { type ConfigKey } from '../../src/config/schema.js';
 import { RemoteConfigService, StateStore, type RequestContext } from '../../src/service/index.js';
-import type { IClientGetConfigsRequest, ITargetFileMeta } from '../../src/proto/index.js';
+import type { RemoteConfigServiceOptions } from '../../src/service/rc-service.js';
+import type { IClientGetConfigsRequest, IClientGetConfigsResponse, ITargetFileMeta } from '../../src/proto/index.js';
 import type { SignerFile } from '../../src/backend/signer/repository-signer.js';
 import { FakeClock } from './fake-clock.js';
 import { SignedTestBackend } from './signed-backend.js';
@@ -28,6 +29,8 @@ export interface HarnessOptions {
   readonly backend?: SignedTestBackend;
   /** Start the poll loop and let the initial refresh finish (default true). */
   readonly start?: boolean;
+  /** A cluster replica's view (status, and how old the rounds it uses are), as src/cluster gives it. */
+  readonly cluster?: RemoteConfigServiceOptions['cluster'];
 }
 
 export async function createHarness(
@@ -49,6 +52,7 @@ export async function createHarness(
     store,
     clock,
     random: () => 0.5,
+    ...(options.cluster ? { cluster: options.cluster } : {}),
   });
   let closed = false;
   const close = async (): Promise<void> => {
@@ -101,4 +105,18 @@ export function tracerRequest(options: {
 
 export function ctx(signal: AbortSignal = new AbortController().signal): RequestContext {
   return { signal, transport: 'http' };
+}
+
+/** The paths of a reply's target files. */
+export const paths = (r: IClientGetConfigsResponse): string[] => (r.targetFiles ?? []).map((f) => f.path ?? '');
+
+/** Starts a request and records when (on the fake clock) it was answered. */
+export function timed(h: Harness, promise: Promise<IClientGetConfigsResponse>) {
+  const start = h.clock.now();
+  const out: { reply?: IClientGetConfigsResponse; error?: unknown; ms?: number } = {};
+  promise.then(
+    (reply) => Object.assign(out, { reply, ms: h.clock.now() - start }),
+    (error: unknown) => Object.assign(out, { error, ms: h.clock.now() - start }),
+  );
+  return out;
 }

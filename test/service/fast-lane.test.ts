@@ -4,8 +4,7 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
 import { APM_FILE, ASM_FILE, FFE_FILE } from '../helpers/signed-backend.js';
-import { createHarness, ctx, tracerRequest, type Harness } from '../helpers/service-harness.js';
-import type { IClientGetConfigsResponse } from '../../src/proto/index.js';
+import { createHarness, ctx, paths, timed, tracerRequest, type Harness } from '../helpers/service-harness.js';
 import { FAST_LANE_OUTAGE_RETRY_MS } from '../../src/service/refresher.js';
 import { FRESHNESS_WINDOW_MS, MAX_HOLD_MS } from '../../src/service/fast-lane-policy.js';
 
@@ -21,18 +20,6 @@ const refreshes = async (h: Harness, reason: string): Promise<number> => {
   const metric = await h.service.metrics.backendRefreshes.get();
   return metric.values.filter((v) => v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
 };
-const paths = (r: IClientGetConfigsResponse): string[] => (r.targetFiles ?? []).map((f) => f.path ?? '');
-
-/** Starts a request and records when (on the fake clock) it was answered. */
-function timed(h: Harness, promise: Promise<IClientGetConfigsResponse>) {
-  const start = h.clock.now();
-  const out: { reply?: IClientGetConfigsResponse; error?: unknown; ms?: number } = {};
-  promise.then(
-    (reply) => Object.assign(out, { reply, ms: h.clock.now() - start }),
-    (error: unknown) => Object.assign(out, { error, ms: h.clock.now() - start }),
-  );
-  return out;
-}
 
 t.test('classification: fast-lane rules for any request that asks for a fast-lane product', async (t) => {
   const h = await createHarness(t, { files: FILES, latencyMs: 10 });
