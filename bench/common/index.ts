@@ -1,6 +1,7 @@
 // Pieces every bench uses: the agent child, the in-process backend simulator, CPU pinning, /proc sampling,
 // /metrics parsing, percentiles, run metadata, progress bars and TypeScript worker threads.
 export { startAgentProcess, type AgentProcess, type AgentPolicy } from './agent-process.js';
+export { startBenchStack, type BenchStack } from './bench-stack.js';
 export {
   writeBenchConfigs,
   writeFfeRevision,

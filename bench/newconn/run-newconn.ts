@@ -18,18 +18,15 @@ import {
   planCpus,
   readProcSample,
   requireAtLeast,
-  startAgentProcess,
-  startBenchBackend,
+  startBenchStack,
   startListeningChild,
   tsxLoaderUrl,
-  writeBenchConfigs,
   writeBenchOutput,
-  type AgentProcess,
+  type BenchStack,
   type BenchOutputPaths,
   type ListeningChild,
 } from '../common/index.js';
 import { LaneState, generatorVerdict, populationLanes, prepareGenerators, type LaneProfile } from '../herd/index.js';
-import type { BackendSimulator } from '../../src/backend/index.js';
 import { renderNewconnReport } from './newconn-report.js';
 import {
   NEWCONN_TARGETS,
@@ -60,24 +57,17 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
   if (cpu.pinned && cpu.loadCpus !== undefined) pinSelf(cpu.loadCpus);
   mkdirSync(opts.outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-newconn-'));
-  let backend: BackendSimulator | undefined;
-  let agent: AgentProcess | undefined;
+  let stack: BenchStack | undefined;
   const floors: ListeningChild[] = [];
   try {
-    const configs = writeBenchConfigs(join(workDir, 'configs'));
-    const stateDir = join(workDir, 'backend-state');
-    mkdirSync(stateDir, { recursive: true });
-    backend = await startBenchBackend({ configsDir: configs.dir, stateDir, rttMs: 0 });
-    agent = await startAgentProcess({
+    stack = await startBenchStack(workDir, {
       repoRoot: opts.repoRoot,
       policy: 'fastlane',
-      backendUrl: backend.url,
-      backendStateDir: stateDir,
-      runPath: join(workDir, 'agent'),
+      rttMs: 0,
       ...(cpu.agentCpus === undefined ? {} : { cpus: cpu.agentCpus }),
       ...(opts.agentEnv === undefined ? {} : { env: opts.agentEnv }),
     });
-    await agent.waitReady(AGENT_READY_TIMEOUT_MS);
+    const { agent, configs } = stack;
     // dd-trace-js as shipped: one lane, every product
     const lanes = populationLanes('unchanged', TRACER_PRODUCTS);
     const expected = expectedPaths(configs, TRACER_PRODUCTS);
@@ -208,8 +198,7 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
     return { results, ...paths };
   } finally {
     for (const f of floors) await f.stop();
-    await agent?.stop();
-    await backend?.close();
+    await stack?.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -18,12 +18,9 @@ import {
   requireAtLeast,
   writeBenchOutput,
   readProcSample,
-  startAgentProcess,
-  startBenchBackend,
-  writeBenchConfigs,
-  type AgentProcess,
+  startBenchStack,
+  type BenchStack,
 } from '../common/index.js';
-import type { BackendSimulator } from '../../src/backend/index.js';
 import { buildClientPool } from '../throughput/index.js';
 import { startSoakLoad } from './soak-load.js';
 import { SOAK_MAX_GROWTH_PERCENT, SOAK_MAX_RSS_BYTES_10K_CLIENTS } from './soak-goals.js';
@@ -86,22 +83,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRunOutput> {
   if (cpu.pinned && cpu.loadCpus !== undefined) pinSelf(cpu.loadCpus);
   mkdirSync(opts.outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-soak-'));
-  let backend: BackendSimulator | undefined;
-  let agent: AgentProcess | undefined;
+  let stack: BenchStack | undefined;
   try {
-    const configs = writeBenchConfigs(join(workDir, 'configs'));
-    const stateDir = join(workDir, 'backend-state');
-    mkdirSync(stateDir, { recursive: true });
-    backend = await startBenchBackend({ configsDir: configs.dir, stateDir, rttMs: 0 });
-    agent = await startAgentProcess({
+    stack = await startBenchStack(workDir, {
       repoRoot: opts.repoRoot,
       policy: 'fastlane',
-      backendUrl: backend.url,
-      backendStateDir: stateDir,
-      runPath: join(workDir, 'agent'),
+      rttMs: 0,
       ...(cpu.agentCpus === undefined ? {} : { cpus: cpu.agentCpus }),
     });
-    await agent.waitReady(30_000);
+    const { agent, configs } = stack;
     if (opts.progress) process.stderr.write(`warming ${opts.clients} clients…\n`);
     const pool = await buildClientPool({
       agentUrl: agent.httpUrl,
@@ -142,10 +132,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRunOutput> {
       bar?.stop();
       await load.stop();
     }
-    await agent.stop();
-    agent = undefined;
-    await backend.close();
-    backend = undefined;
+    await stack.stop();
+    stack = undefined;
 
     const after = samples.filter((s) => s.atS >= opts.warmupS);
     const rss = after.map((s) => s.rssBytes);
@@ -180,8 +168,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRunOutput> {
     const paths = await writeBenchOutput(opts.outDir, 'soak', results, () => renderSoakReport(results));
     return { results, ...paths };
   } finally {
-    await agent?.stop();
-    await backend?.close();
+    await stack?.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -17,14 +17,12 @@ import {
   requireAtLeast,
   writeBenchOutput,
   readProcSample,
-  startAgentProcess,
-  startBenchBackend,
+  startBenchStack,
   stopChild,
   trackChild,
-  writeBenchConfigs,
   type AgentProcess,
+  type BenchStack,
 } from '../common/index.js';
-import type { BackendSimulator } from '../../src/backend/index.js';
 import { buildClientPool } from './client-pool.js';
 import { summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
 import { startStaticProcess, tsxLoader, type CapturedReply, type StaticProcess } from './static-process.js';
@@ -66,27 +64,20 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
   const policy = opts.policy ?? 'fastlane';
   mkdirSync(opts.outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-throughput-'));
-  let backend: BackendSimulator | undefined;
-  let agent: AgentProcess | undefined;
+  let stack: BenchStack | undefined;
   let staticServer: StaticProcess | undefined;
   try {
-    const configs = writeBenchConfigs(join(workDir, 'configs'));
-    const stateDir = join(workDir, 'backend-state');
-    mkdirSync(stateDir, { recursive: true });
-    backend = await startBenchBackend({ configsDir: configs.dir, stateDir, rttMs: opts.backendRttMs });
     const profDir = join(workDir, 'cpu-prof');
     if (opts.cpuProf) mkdirSync(profDir);
-    agent = await startAgentProcess({
+    stack = await startBenchStack(workDir, {
       repoRoot: opts.repoRoot,
       policy,
-      backendUrl: backend.url,
-      backendStateDir: stateDir,
-      runPath: join(workDir, 'agent'),
+      rttMs: opts.backendRttMs,
       ...(cpu.agentCpus === undefined ? {} : { cpus: cpu.agentCpus }),
       ...(opts.cpuProf ? { cpuProfDir: profDir } : {}),
       ...(opts.agentEnv === undefined ? {} : { env: opts.agentEnv }),
     });
-    await agent.waitReady(30_000);
+    const { agent, configs } = stack;
     const agentEnvUsed = agent.env;
 
     const pool = await buildClientPool({
@@ -164,10 +155,8 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
       grpc = results as Record<Variant, AgentLoadResult>;
     }
 
-    await agent.stop();
-    agent = undefined;
-    await backend.close();
-    backend = undefined;
+    await stack.stop();
+    stack = undefined;
 
     let cpuProfile: string | null = null;
     let profile: ProfileSummary | null = null;
@@ -236,8 +225,7 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     return { results, ...paths };
   } finally {
     await staticServer?.stop();
-    await agent?.stop();
-    await backend?.close();
+    await stack?.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
 }
