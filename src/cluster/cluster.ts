@@ -118,7 +118,6 @@ export class Cluster implements TokenSource {
   #ticking: Promise<void> | undefined;
   #subscribed = false;
   #nudging = false;
-  #askUseless = false;
   #stopped = false;
   /** Products whose files this replica's state holds in full (what its last answered request asked for). */
   #covered = new Set<string>();
@@ -493,14 +492,7 @@ export class Cluster implements TokenSource {
     const adoptable = this.#adoptable;
     this.#adoptable = undefined;
     if (adoptable && adoptable.id > this.#lastUsedRound && roundAnswers(adoptable.record, req, this.#covered)) {
-      this.#askUseless = false;
       return adoptable;
-    }
-    // The last ask got a round at other versions (this replica is not in step with the leader): asking again would
-    // cost the leader a round for nothing; fetch once, then adopt the leader's rounds again.
-    if (this.#askUseless) {
-      this.#askUseless = false;
-      return undefined;
     }
     const askId = `${this.replicaId}:${randomBytes(6).toString('hex')}`;
     const ask: Ask = {
@@ -536,7 +528,6 @@ export class Cluster implements TokenSource {
     if (round) this.#observe('ask', round.readAtMs - ask.askedAtMs);
     const why = round ? whyRoundCannotAnswer(round.record, req, this.#covered) : 'no round answered the ask in time';
     if (why === undefined) return round;
-    this.#askUseless = why === 'other versions';
     this.#log.info({ replica: this.replicaId, why }, 'cluster: fetching from the backend');
     return undefined;
   }

@@ -25,7 +25,10 @@ import type { Logger } from './logger.js';
 import { buildSnapshot, type Snapshot } from './snapshot.js';
 import { buildLatestConfigsRequest, type UpstreamIdentity } from './latest-configs-request.js';
 
-/** Director targets versions are epoch seconds: successful updates are spaced by at least this much. */
+/**
+ * Director targets versions are epoch seconds: the backend requests of successful refreshes start at least this far
+ * apart (a cluster follower's refresh is dated from the leader's request).
+ */
 export const MIN_REFRESH_SPACING_MS = 1000;
 /** While the backend fails, a fast-lane bypass may retry this often; everything else waits for the error backoff. */
 export const FAST_LANE_OUTAGE_RETRY_MS = 5000;
@@ -99,6 +102,8 @@ export class Refresher {
   #lastError: string | undefined;
   #lastUpdateMs: number | undefined;
   #lastSuccessMs = -Infinity;
+  /** When the backend was asked for the last successful refresh's data (`Freshness.asOfMs`): spacing counts from it. */
+  #lastSuccessAsOfMs = -Infinity;
   #lastFailureMs = -Infinity;
   #failureDelayMs = 0;
   #retryAfterUntilMs = -Infinity;
@@ -168,12 +173,13 @@ export class Refresher {
   }
 
   /**
-   * The earliest a refresh may start: MIN_REFRESH_SPACING_MS after the last success; while the backend fails, the
+   * The earliest a refresh may start: MIN_REFRESH_SPACING_MS after the backend was asked for the last successful
+   * refresh's data (its start; for a cluster follower, the leader's request); while the backend fails, the
    * error backoff after the last failure (a fast-lane bypass: at most FAST_LANE_OUTAGE_RETRY_MS), and never before
    * a Retry-After the backend asked for.
    */
   earliestStartMs(kind: 'scheduled' | 'fast' | 'standard'): number {
-    let earliest = this.#lastSuccessMs + MIN_REFRESH_SPACING_MS;
+    let earliest = this.#lastSuccessAsOfMs + MIN_REFRESH_SPACING_MS;
     if (this.failing) {
       const delay = kind === 'fast' ? Math.min(this.#failureDelayMs, FAST_LANE_OUTAGE_RETRY_MS) : this.#failureDelayMs;
       earliest = Math.max(earliest, this.#lastFailureMs + Math.max(MIN_REFRESH_SPACING_MS, delay));
@@ -256,7 +262,7 @@ export class Refresher {
         this.o.onPublish(prepared);
         this.#logPublish(previous, prepared, reason);
       }
-      this.#onSuccess(request.newProducts ?? []);
+      this.#onSuccess(request.newProducts ?? [], this.#freshness.asOfMs);
       this.#recentRefreshMs.push(this.o.clock.now() - startedAt);
       if (this.#recentRefreshMs.length > RECENT_REFRESHES) this.#recentRefreshMs.shift();
     } catch (err) {
@@ -365,7 +371,7 @@ export class Refresher {
     return uuid;
   }
 
-  #onSuccess(newProducts: readonly string[]): void {
+  #onSuccess(newProducts: readonly string[], asOfMs: number): void {
     const now = this.o.clock.now();
     // Backend override of the poll interval (§4.6), only when the user fixed none.
     const override = this.#state.agentRefreshIntervalS;
@@ -382,6 +388,7 @@ export class Refresher {
     }
     this.#lastUpdateMs = now;
     this.#lastSuccessMs = now;
+    this.#lastSuccessAsOfMs = asOfMs;
     this.#firstRefresh = false;
     this.#updatedSinceStart = true;
     for (const p of newProducts) this.#products.add(p);

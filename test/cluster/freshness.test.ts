@@ -14,7 +14,7 @@ import { loadConfig, type ClusterConfig } from '../../src/config/index.js';
 import { RemoteConfigService, StateStore } from '../../src/service/index.js';
 import { waitUntil } from '../helpers/agent-process.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { SignedTestBackend, FFE_FILE } from '../helpers/signed-backend.js';
+import { SignedTestBackend, FFE_FILE, file } from '../helpers/signed-backend.js';
 import { redisServerAvailable, startRedisServer } from '../helpers/redis-server.js';
 
 const API_KEY = 'freshness-key';
@@ -85,19 +85,25 @@ async function drive<T>(clock: FakeClock, p: Promise<T>): Promise<T> {
   return p;
 }
 
+/** A leader, then a follower, on one real Redis, fake time and one signed backend. */
+async function leaderAndFollower(t: Parameters<typeof startRedisServer>[0]) {
+  const redis = await startRedisServer(t);
+  const clock = new FakeClock();
+  const backend = new SignedTestBackend(clock, [FFE_FILE], { latencyMs: LATENCY_MS });
+  const leader = await replica(t, redis.url, clock, backend, 'leader');
+  leader.cluster.start();
+  await waitUntil('leader', () => (leader.cluster.mode === 'leader' ? true : undefined), 10_000);
+  const follower = await replica(t, redis.url, clock, backend, 'follower');
+  follower.cluster.start();
+  await waitUntil('follower', () => (follower.cluster.mode === 'follower' ? true : undefined), 10_000);
+  return { redis, clock, backend, leader, follower };
+}
+
 t.test(
   "a follower dates the leader's round from the leader's backend request, not from its own refresh",
   { skip: !redisServerAvailable() },
   async (t) => {
-    const redis = await startRedisServer(t);
-    const clock = new FakeClock();
-    const backend = new SignedTestBackend(clock, [FFE_FILE], { latencyMs: LATENCY_MS });
-    const leader = await replica(t, redis.url, clock, backend, 'leader');
-    leader.cluster.start();
-    await waitUntil('leader', () => (leader.cluster.mode === 'leader' ? true : undefined), 10_000);
-    const follower = await replica(t, redis.url, clock, backend, 'follower');
-    follower.cluster.start();
-    await waitUntil('follower', () => (follower.cluster.mode === 'follower' ? true : undefined), 10_000);
+    const { redis, clock, backend, leader, follower } = await leaderAndFollower(t);
 
     // Both start with a full resync of their own (only the backend answers those).
     await drive(clock, leader.service.refreshNow());
@@ -136,5 +142,48 @@ t.test(
       'older than the follower’s own refresh start: it claims no fresher data than the leader fetched',
     );
     t.same(followerStatus.versions, leaderStatus.versions, 'the same targets on both');
+  },
+);
+
+t.test(
+  'a follower out of step with the leader fetches once itself, then uses the leader’s rounds again',
+  { skip: !redisServerAvailable() },
+  async (t) => {
+    const { redis, clock, backend, leader, follower } = await leaderAndFollower(t);
+    const admin = new Redis(redis.url);
+    t.teardown(() => admin.disconnect());
+    const keys = clusterKeys(NAME, API_KEY);
+
+    /** A follower refresh that asks: the leader's refresh (a round) answers it once the ask is in Redis. */
+    const askedRefresh = async (): Promise<void> => {
+      const followerRound = follower.service.refreshNow();
+      await waitUntil('the follower asked', async () => ((await admin.hlen(keys.asks)) > 0 ? true : undefined), 5000);
+      await drive(clock, Promise.all([leader.service.refreshNow(), followerRound]));
+    };
+
+    // Out of step: the backend changes between the two replicas' first (full) refreshes.
+    await drive(clock, leader.service.refreshNow());
+    await clock.advance(2000);
+    backend.publish([
+      file('FFE_FLAGS', 'ffe-main', { format: 'SERVER', environment: { name: 'dev' }, flags: { a: 1 } }),
+    ]);
+    await drive(clock, follower.service.refreshNow());
+    t.not(follower.service.status().versions.directorTargets, leader.service.status().versions.directorTargets);
+    await clock.advance(2000);
+
+    // Its ask gets a round at the leader's versions, which it cannot use: it fetches itself, once.
+    const sent = backend.requests.length;
+    const own = follower.cluster.status().fallbackFetches; // its first, full refresh went to the backend
+    await askedRefresh();
+    t.equal(follower.cluster.status().fallbackFetches, own + 1, 'one fetch of its own');
+    t.equal(backend.requests.length, sent + 2, "the leader's round and the follower's own fetch");
+    t.same(follower.service.status().versions, leader.service.status().versions, 'now in step with the leader');
+    await clock.advance(2000);
+
+    // The next refresh asks again, and the leader's round answers it: no second fetch of its own.
+    await askedRefresh();
+    t.equal(follower.cluster.status().fallbackFetches, own + 1, 'no second fetch of its own');
+    t.equal(follower.cluster.status().roundsUsed, 1, "it used the leader's round");
+    t.equal(backend.requests.length, sent + 3, 'one backend request for both replicas');
   },
 );
