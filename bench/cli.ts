@@ -264,6 +264,7 @@ interface NewconnCliOptions {
   out?: string;
   pin: boolean;
   progress: boolean;
+  cpuProf?: boolean;
   agentEnv?: Record<string, string>;
   repoRoot: string;
 }
@@ -285,6 +286,7 @@ program
   .option('--out <dir>', 'results directory (default bench/results/newconn-<time>)')
   .option('--no-pin', 'do not pin servers and load to separate cores')
   .option('--no-progress', 'no progress bar')
+  .option('--cpu-prof', 'run the agent under node --cpu-prof; the profile and its top frames land in the results')
   .option('--agent-env <KEY=VALUE>', 'extra agent setting (repeatable)', keyValue)
   .addOption(new Option('--repo-root <dir>', 'checkout whose bin/rc-agent runs').default(REPO_ROOT).hideHelp())
   .action(async (o: NewconnCliOptions) => {
@@ -297,6 +299,7 @@ program
       capMs: o.capMs,
       pin: o.pin,
       progress: o.progress && process.stderr.isTTY === true,
+      ...(o.cpuProf === true ? { cpuProf: true } : {}),
       ...(o.agentEnv === undefined ? {} : { agentEnv: o.agentEnv }),
     });
     process.stdout.write(`${newconnSummaryText(out.results)}${outputSummary(out.results.cpu.description, out)}`);

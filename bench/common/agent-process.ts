@@ -1,6 +1,7 @@
 // The agent under test as a child process: `./bin/rc-agent run` pointed at a backend simulator, ports 0, parsed from
 // its `listening http …` and `listening grpc …` lines (DESIGN.md "Contracts").
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BenchError } from '../error.js';
@@ -80,15 +81,20 @@ export async function startAgentProcess(opts: AgentProcessOptions): Promise<Agen
     opts.cpuProfDir === undefined
       ? { command: bin, args: ['run'] }
       : {
-          // bin/rc-agent's node flags plus the profiler (--cpu-prof is not allowed in NODE_OPTIONS).
+          // bin/rc-agent's choice of entry and node flags, plus the profiler (--cpu-prof is not allowed in
+          // NODE_OPTIONS): the built agent, as the bench runs it, unless src/ was edited since the build.
           command: process.execPath,
           args: [
             '--cpu-prof',
             `--cpu-prof-dir=${opts.cpuProfDir}`,
             '--enable-source-maps',
-            '--import',
-            `file://${join(opts.repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')}`,
-            join(opts.repoRoot, 'src', 'cli.ts'),
+            ...(builtIsFresh(opts.repoRoot)
+              ? [join(opts.repoRoot, 'dist', 'cli.js')]
+              : [
+                  '--import',
+                  `file://${join(opts.repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')}`,
+                  join(opts.repoRoot, 'src', 'cli.ts'),
+                ]),
             'run',
           ],
         };
@@ -182,4 +188,16 @@ class RunningAgentProcess implements AgentProcess {
   stop(graceMs = 8000): Promise<void> {
     return stopChild(this.child, graceMs);
   }
+}
+
+/** bin/rc-agent's test: dist/cli.js exists and no file under src/ is newer. */
+function builtIsFresh(repoRoot: string): boolean {
+  const built = join(repoRoot, 'dist', 'cli.js');
+  if (!existsSync(built)) return false;
+  const builtMs = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > builtMs,
+    );
+  return !existsSync(join(repoRoot, 'src')) || !newer(join(repoRoot, 'src'));
 }

@@ -1,5 +1,6 @@
 // The newconn report: server CPU per new tracer for rc-agent against the bare Node floor and a fastify route.
 import { escapeHtml, htmlPage, htmlTable, renderSvg, textTable } from '../report/index.js';
+import { profileSection } from '../throughput/index.js';
 import { NEWCONN_TARGETS, TARGET_DESCRIPTIONS, type NewconnResults } from './newconn-types.js';
 
 const HEADERS = [
@@ -34,8 +35,17 @@ export function newconnSummaryText(results: NewconnResults): string {
     `${textTable(HEADERS, rows(results))}\n` +
     `the bare Node floor is ${Math.round(results.platformShare * 100)} % of rc-agent's ${a} ms per new tracer` +
     ` (${Math.round(results.platformSharePerRequest * 100)} % per request)` +
-    ` (${results.config.tracers} tracers over ${results.config.rampMs} ms, reply ${results.config.replyBytes} B)\n`
+    ` (${results.config.tracers} tracers over ${results.config.rampMs} ms, reply ${results.config.replyBytes} B)\n` +
+    profileText(results)
   );
+}
+
+/** The agent profile's top areas, one line (the report has the tables). */
+function profileText(results: NewconnResults): string {
+  const p = results.profile;
+  if (p === null) return '';
+  const areas = p.byArea.slice(0, 8).map((e) => `${e.name} ${e.percent}%`);
+  return `agent profile (${p.busyMs} ms busy, whole run): ${areas.join(', ')}\n`;
 }
 
 export async function renderNewconnReport(results: NewconnResults): Promise<string> {
@@ -94,6 +104,7 @@ export async function renderNewconnReport(results: NewconnResults): Promise<stri
         r.generator.valid ? 'valid' : `INVALID: ${r.generator.invalidReasons.join('; ')}`,
       ]),
     ),
+    ...(results.profile === null ? [] : profileSection(results.profile, results.cpuProfile)),
     '<h2>Configuration</h2>',
     `<pre>${escapeHtml(JSON.stringify({ run: results.run, config: c }, null, 2))}</pre>`,
   ]);

@@ -1,6 +1,7 @@
 // Options and results of `rc-agent bench newconn`.
 import type { CpuPlan, RunInfo } from '../common/index.js';
 import type { HerdRoundResult } from '../herd/index.js';
+import type { ProfileSummary } from '../throughput/index.js';
 
 export const NEWCONN_TARGETS = ['node', 'fastify', 'agent'] as const;
 export type NewconnTarget = (typeof NEWCONN_TARGETS)[number];
@@ -20,6 +21,8 @@ export interface NewconnOptions {
   readonly capMs: number;
   readonly pin: boolean;
   readonly progress: boolean;
+  /** Run the agent under `node --cpu-prof`; its profile and a summary land in the results. */
+  readonly cpuProf?: boolean;
   readonly agentEnv?: Readonly<Record<string, string>>;
 }
 
@@ -65,4 +68,7 @@ export interface NewconnResults {
   /** the same by CPU per request */
   readonly platformSharePerRequest: number;
   readonly rounds: readonly NewconnRound[];
+  /** The agent's whole run under `--cpu-prof` (start-up, the capture poll and every agent round), else null. */
+  readonly cpuProfile: string | null;
+  readonly profile: ProfileSummary | null;
 }

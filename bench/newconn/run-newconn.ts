@@ -27,6 +27,7 @@ import {
   type ListeningChild,
 } from '../common/index.js';
 import { LaneState, generatorVerdict, populationLanes, prepareGenerators, type LaneProfile } from '../herd/index.js';
+import { takeAgentProfile } from '../throughput/index.js';
 import { renderNewconnReport } from './newconn-report.js';
 import {
   NEWCONN_TARGETS,
@@ -60,10 +61,13 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
   let stack: BenchStack | undefined;
   const floors: ListeningChild[] = [];
   try {
+    const profDir = join(workDir, 'cpu-prof');
+    if (opts.cpuProf === true) mkdirSync(profDir);
     stack = await startBenchStack(workDir, {
       repoRoot: opts.repoRoot,
       policy: 'fastlane',
       rttMs: 0,
+      ...(opts.cpuProf === true ? { cpuProfDir: profDir } : {}),
       ...(cpu.agentCpus === undefined ? {} : { cpus: cpu.agentCpus }),
       ...(opts.agentEnv === undefined ? {} : { env: opts.agentEnv }),
     });
@@ -153,6 +157,11 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
         await sleep(SETTLE_MS);
       }
     }
+    // The agent writes its profile when it exits.
+    await stack.stop();
+    stack = undefined;
+    const taken = opts.cpuProf === true ? takeAgentProfile(profDir, join(opts.outDir, 'agent.cpuprofile')) : null;
+
     const pick = (target: NewconnTarget): { perTracer: number; perRequest: number; valid: boolean } => {
       const all = rounds.filter((r) => r.target === target);
       const valid = all.filter((r) => r.generator.valid && r.delivered === opts.tracers);
@@ -186,6 +195,7 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
         rounds: opts.rounds,
         capMs: opts.capMs,
         pin: opts.pin,
+        ...(opts.cpuProf === true ? { cpuProf: true } : {}),
         replyBytes: reply.body.length,
         ...(opts.agentEnv === undefined ? {} : { agentEnv: opts.agentEnv }),
       },
@@ -193,6 +203,8 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
       platformShare: ratio(floor.perTracer, agentCost.perTracer),
       platformSharePerRequest: ratio(floor.perRequest, agentCost.perRequest),
       rounds,
+      cpuProfile: taken?.path ?? null,
+      profile: taken?.summary ?? null,
     };
     const paths = await writeBenchOutput(opts.outDir, 'newconn', results, () => renderNewconnReport(results));
     return { results, ...paths };

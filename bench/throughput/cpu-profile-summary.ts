@@ -1,5 +1,7 @@
 // Where an agent's CPU time went, from a V8 .cpuprofile (node --cpu-prof): self time by function and by area
 // (src folder, npm package, node internals, GC), idle excluded.
+import { readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 export interface ProfileEntry {
   readonly name: string;
   readonly selfMs: number;
@@ -33,6 +35,9 @@ export function areaOf(url: string, functionName: string): string {
   if (pkg?.[1]) return pkg[1];
   const src = /\/(src|bench)\/([^/]+)\//.exec(url);
   if (src?.[1] && src[2]) return `${src[1]}/${src[2]}`;
+  // the built agent (`npm run build`): dist/ mirrors src/
+  const built = /\/dist\/([^/]+)\//.exec(url);
+  if (built?.[1]) return `src/${built[1]}`;
   if (url.startsWith('node:')) return url.startsWith('node:internal') ? 'node:internal' : url;
   return url.replace(/^.*\//, '');
 }
@@ -67,4 +72,17 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 15): ProfileSumma
         percent: busyUs === 0 ? 0 : Math.round((us / busyUs) * 1000) / 10,
       }));
   return { busyMs: Math.round(busyUs / 1000), byArea: entries(areas), topFunctions: entries(functions) };
+}
+
+/**
+ * The agent's profile once it has exited: the largest `.cpuprofile` in `dir` (its main thread; helper threads write
+ * small ones), moved to `dest` and summarized. Null when the agent wrote none.
+ */
+export function takeAgentProfile(dir: string, dest: string): { path: string; summary: ProfileSummary } | null {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size);
+  if (files[0] === undefined) return null;
+  renameSync(join(dir, files[0]), dest);
+  return { path: dest, summary: summarizeCpuProfile(JSON.parse(readFileSync(dest, 'utf8')) as CpuProfile) };
 }

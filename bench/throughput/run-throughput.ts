@@ -2,7 +2,7 @@
 // (a) the agent and (b) a fastify route answering the same bytes from memory — the HTTP stack's limit — plus
 // ClientGetConfigs over gRPC. Servers run as child processes on the agent's core, load in worker threads elsewhere.
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -24,7 +24,7 @@ import {
   type BenchStack,
 } from '../common/index.js';
 import { buildClientPool } from './client-pool.js';
-import { summarizeCpuProfile, type ProfileSummary } from './cpu-profile-summary.js';
+import { takeAgentProfile, type ProfileSummary } from './cpu-profile-summary.js';
 import { startStaticProcess, tsxLoader, type CapturedReply, type StaticProcess } from './static-process.js';
 import { renderThroughputReport } from './throughput-report.js';
 import type { LoadData, LoadResult, LoadWorkerMessage } from './throughput-protocol.js';
@@ -158,21 +158,9 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     await stack.stop();
     stack = undefined;
 
-    let cpuProfile: string | null = null;
-    let profile: ProfileSummary | null = null;
-    if (opts.cpuProf) {
-      // The agent's main thread writes the largest profile (helper threads write small ones).
-      const files = readdirSync(profDir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .sort((a, b) => statSync(join(profDir, b)).size - statSync(join(profDir, a)).size);
-      if (files[0] !== undefined) {
-        cpuProfile = join(opts.outDir, 'agent.cpuprofile');
-        renameSync(join(profDir, files[0]), cpuProfile);
-        profile = summarizeCpuProfile(
-          JSON.parse(readFileSync(cpuProfile, 'utf8')) as Parameters<typeof summarizeCpuProfile>[0],
-        );
-      }
-    }
+    const taken = opts.cpuProf ? takeAgentProfile(profDir, join(opts.outDir, 'agent.cpuprofile')) : null;
+    const cpuProfile = taken?.path ?? null;
+    const profile: ProfileSummary | null = taken?.summary ?? null;
 
     const http = {} as Record<Variant, VariantResult>;
     for (const variant of VARIANTS) {

@@ -1,6 +1,7 @@
 // The throughput report: req/s and latency of the agent against the static route with the same bytes, the ratio,
 // gRPC, and (with --cpu-prof) where the agent's CPU went.
 import { escapeHtml, htmlPage, htmlTable, renderSvg, textTable } from '../report/index.js';
+import type { ProfileSummary } from './cpu-profile-summary.js';
 import type { LoadResult } from './throughput-protocol.js';
 import { VARIANTS, type ThroughputResults, type Variant } from './throughput-types.js';
 
@@ -125,22 +126,25 @@ export async function renderThroughputReport(results: ThroughputResults): Promis
     },
   });
   sections.push(`<div class="charts"><div>${svg}</div></div>`);
-  if (results.profile !== null) {
-    sections.push(
-      `<h2>Agent CPU profile</h2><p>${escapeHtml(`${results.profile.busyMs} ms busy (idle excluded); profile: ${results.cpuProfile ?? ''}`)}</p>`,
-      htmlTable(
-        ['area', 'self ms', '%'],
-        results.profile.byArea.map((e) => [e.name, e.selfMs, e.percent]),
-      ),
-      htmlTable(
-        ['function', 'self ms', '%'],
-        results.profile.topFunctions.map((e) => [e.name, e.selfMs, e.percent]),
-      ),
-    );
-  }
+  if (results.profile !== null) sections.push(...profileSection(results.profile, results.cpuProfile));
   sections.push(
     '<h2>Configuration</h2>',
     `<pre>${escapeHtml(JSON.stringify({ run: results.run, config: c }, null, 2))}</pre>`,
   );
   return htmlPage('rc-agent throughput benchmark', sections);
+}
+
+/** A report's "Agent CPU profile" section: busy time, self time by area and the top functions. */
+export function profileSection(profile: ProfileSummary, path: string | null): string[] {
+  return [
+    `<h2>Agent CPU profile</h2><p>${escapeHtml(`${profile.busyMs} ms busy (idle excluded); profile: ${path ?? ''}`)}</p>`,
+    htmlTable(
+      ['area', 'self ms', '%'],
+      profile.byArea.map((e) => [e.name, e.selfMs, e.percent]),
+    ),
+    htmlTable(
+      ['function', 'self ms', '%'],
+      profile.topFunctions.map((e) => [e.name, e.selfMs, e.percent]),
+    ),
+  ];
 }

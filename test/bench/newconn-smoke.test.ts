@@ -23,6 +23,7 @@ t.test('bench newconn: CPU per new tracer for the bare node floor, fastify and r
     '5000',
     '--no-pin',
     '--no-progress',
+    '--cpu-prof',
     '--out',
     out,
   ]);
@@ -41,4 +42,13 @@ t.test('bench newconn: CPU per new tracer for the bare node floor, fastify and r
   t.ok(results.config.replyBytes > 2, 'a full first-poll reply');
   t.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg /);
   t.match(run.stdout, /the bare Node floor is/);
+  // --cpu-prof: the agent's profile, summarized in the results, the report and the summary line
+  t.equal(results.cpuProfile, join(out, 'agent.cpuprofile'), 'the profile lands in the results directory');
+  t.ok((results.profile?.busyMs ?? 0) > 0, 'busy time summarized');
+  t.ok(
+    results.profile?.byArea.some((e) => e.name.startsWith('src/')),
+    "the agent's own folders among the areas",
+  );
+  t.match(readFileSync(join(out, 'report.html'), 'utf8'), /Agent CPU profile/);
+  t.match(run.stdout, /agent profile \(\d+(\.\d+)? ms busy/);
 });

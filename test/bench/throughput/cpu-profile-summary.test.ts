@@ -6,6 +6,7 @@ t.test('areas', async (t) => {
   t.equal(areaOf('file:///w/node_modules/fastify/lib/route.js', 'x'), 'fastify');
   t.equal(areaOf('file:///w/node_modules/@grpc/grpc-js/build/src/server.js', 'x'), '@grpc/grpc-js');
   t.equal(areaOf('file:///w/src/http/encode-response.ts', 'x'), 'src/http');
+  t.equal(areaOf('file:///w/dist/service/rc-service.js', 'x'), 'src/service', 'the built agent: dist/ mirrors src/');
   t.equal(areaOf('node:internal/streams/readable', 'x'), 'node:internal');
   t.equal(areaOf('', '(garbage collector)'), '(garbage collector)');
   t.equal(areaOf('', 'writev'), '(native)');
