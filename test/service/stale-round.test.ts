@@ -157,3 +157,22 @@ t.test('standalone, slow backend: a refresh that started before the window is no
   t.same(await bypassCounts(h, 'fast'), { timeout: 2 });
   await h.clock.advance(5000);
 });
+
+t.test('standalone: the next round starts 1 s after the last one started, not after it ended', async (t) => {
+  // A 400 ms backend: counted from the end of the last refresh, a request finding the data just too old would wait
+  // 1.4 s for the next round and run past its 500 ms hold.
+  const h = await createHarness(t, { files: FILES, latencyMs: 400 });
+  await h.clock.advance(5000);
+  const before = h.backend.requests.length;
+  const first = timed(h, h.service.clientGetConfigs(tracerRequest({ id: 'first', products: ['FFE_FLAGS'] }), ctx()));
+  await h.clock.advance(FRESHNESS_WINDOW_MS + 1);
+  t.equal(first.ms, 400, 'the first is answered by its round');
+  const next = timed(h, h.service.clientGetConfigs(tracerRequest({ id: 'next', products: ['FFE_FLAGS'] }), ctx()));
+  await h.clock.advance(399);
+  t.notOk(next.reply, 'the data was asked for 1,001 ms before it: too old, it waits for a round');
+  await h.clock.advance(1);
+  t.equal(next.ms, 400, 'its round started at once (1 s after the last one started) and answered it');
+  t.same(paths(next.reply!), [FFE_PATH]);
+  t.equal(h.backend.requests.length, before + 2, 'one round each');
+  t.same(await bypassCounts(h, 'fast'), { granted: 2 }, 'neither timed out');
+});
