@@ -1,6 +1,6 @@
 // The backend client: protobuf over HTTP(S) to the RC backend (PROTOCOL.md §1 "Agent → backend").
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
-import { pb } from '../proto/index.js';
+import { encodeLatestConfigsRequest, pb } from '../proto/index.js';
 import type { ILatestConfigsRequest, ILatestConfigsResponse } from '../proto/index.js';
 import { BackendError, statusError } from './error.js';
 import { proxyFor, type BackendProxyOptions } from './proxy.js';
@@ -136,7 +136,7 @@ export function createHttpBackendClient(opts: HttpBackendClientOptions): HttpBac
       headers = { ...fixedHeaders, 'dd-api-key': apiKey };
     },
     async fetchLatestConfigs(req: ILatestConfigsRequest, signal?: AbortSignal): Promise<ILatestConfigsResponse> {
-      const bytes = await call('POST', PATH_CONFIGURATIONS, pb.LatestConfigsRequest.encode(req).finish(), signal);
+      const bytes = await call('POST', PATH_CONFIGURATIONS, encodeLatestConfigsRequest(req), signal);
       return decode(bytes, (b) => pb.LatestConfigsResponse.decode(b));
     },
     async fetchOrgUuid(signal?: AbortSignal): Promise<string> {

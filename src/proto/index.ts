@@ -8,6 +8,7 @@ protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
 protobuf.configure();
 
 export const pb = datadog.config;
+export { encodeLatestConfigsRequest } from './encode-request.js';
 export const AGENT_SECURE_SERVICE = 'datadog.api.v1.AgentSecure';
 
 export type IClient = datadog.config.IClient;

@@ -21,6 +21,8 @@ interface Entry {
   client: IClient;
   lastSeen: number;
   bypass?: BypassNote;
+  /** The copy handed upstream (the client and its last_seen), frozen; reused until the client is seen again. */
+  upstream?: IClient;
 }
 
 export class ClientTracker {
@@ -39,6 +41,7 @@ export class ClientTracker {
       const isNew = nowMs > entry.lastSeen + this.ttlMs;
       entry.client = stored;
       entry.lastSeen = nowMs;
+      entry.upstream = undefined;
       return isNew ? NEW : KNOWN;
     }
     if (this.#clients.size >= this.maxClients) this.#evictOldest(nowMs);
@@ -68,7 +71,8 @@ export class ClientTracker {
       else active.push(entry);
     }
     active.sort((a, b) => a.lastSeen - b.lastSeen);
-    return active.map((e) => ({ ...e.client, lastSeen: e.lastSeen }));
+    // The same frozen copy for a client not seen since the last call: the upstream encoder keeps its bytes.
+    return active.map((e) => (e.upstream ??= Object.freeze({ ...e.client, lastSeen: e.lastSeen })));
   }
 
   /** Active clients per product, without copying the clients (metrics scrapes). */
