@@ -3,13 +3,15 @@
 // the transports again and again: each derived value is computed once and kept beside its key, in a WeakMap that
 // lets it die with the key (a new snapshot or request replaces the old object; nothing needs evicting by hand).
 //
-// Every such cache is here (the transports import them through service/index.ts), except two kept in their own
+// Every such cache is here (the transports import them through service/index.ts), except three kept in their own
 // module, listed for the whole picture:
 // - ./request-cache.ts `DecodedRequestCache`: decoded requests (deep-frozen) keyed by the SHA-256 of the request
 //   bytes (the HTTP body or the gRPC message; one cache per transport); bounded (20,000 bodies by default, oldest out
 //   first). It is what makes requests frozen, so `validatedRequests` below hits.
 // - src/uptane/verified-meta.ts: the parsed envelope, role databases and target maps of a VerifiedMeta (frozen),
 //   keyed by it; they die with the trusted state that holds it (uptane imports nothing from the service).
+// - src/proto/encode-request.ts: the protobuf bytes of an active client sent upstream, keyed by the frozen copy
+//   `ClientTracker.activeClients` hands over (the same object until the client polls again); dies with the copy.
 import type { IClient, IClientGetConfigsRequest, IClientGetConfigsResponse } from '../proto/index.js';
 import type { Lane } from './lanes.js';
 import type { Snapshot } from './snapshot.js';
