@@ -1,6 +1,7 @@
 // Active clients (reference service/clients.go): the latest Client per id with last_seen, active while
 // now <= last_seen + ttl. `seen` is on every request's path, so it only updates an entry in place; ordering, copies
-// and expiry pruning happen when a refresh asks for the active clients.
+// and expiry pruning happen when a refresh asks for the active clients. A copy is made once per poll of the client and
+// frozen: until the client polls again every refresh gets the same object (the upstream encoder keeps its bytes).
 import type { IClient } from '../proto/index.js';
 
 export interface SeenResult {
@@ -63,7 +64,7 @@ export class ClientTracker {
     return c !== undefined && nowMs <= c.lastSeen + this.ttlMs;
   }
 
-  /** Drops expired clients and returns the active ones (with last_seen), least recently seen first. */
+  /** Drops expired clients and returns the active ones (with last_seen, frozen), least recently seen first. */
   activeClients(nowMs: number): IClient[] {
     const active: Entry[] = [];
     for (const [id, entry] of this.#clients) {
