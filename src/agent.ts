@@ -27,7 +27,13 @@ import {
   upstreamIdentityFromConfig,
   type RcService,
 } from './service/index.js';
-import { buildHttpApp, createContainerTagSource, httpListenOptions } from './http/index.js';
+import {
+  buildHttpApp,
+  createContainerTagSource,
+  httpListenOptions,
+  maxConnectionsFor,
+  openFileLimit,
+} from './http/index.js';
 import { Cluster } from './cluster/index.js';
 import { GrpcSetupError, startGrpcServer, type GrpcServerHandle } from './grpc/index.js';
 import { RC_AGENT_VERSION } from './version.js';
@@ -231,9 +237,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       file: config.containerTagsFile || undefined,
       cgroupRoot: config.containerCgroupRoot,
     });
+    // Each tracer holds a connection (two for a client with a separate fast lane): the cap says how many fit.
+    const fileLimit = openFileLimit();
+    const maxConnections = maxConnectionsFor(fileLimit);
     app = buildHttpApp({
       service: statusSource,
       logger: log,
+      limits: { maxConnections },
       enabled: rc.enabled,
       // without any container tags, requests skip reading the container headers
       ...(containers.empty
@@ -260,6 +270,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     });
     const url = new URL(httpUrl);
     announce(`listening http http://${config.bindHost}:${url.port}`);
+    const fileLimitText =
+      fileLimit === undefined ? 'unknown' : fileLimit === Infinity ? 'unlimited' : String(fileLimit);
+    log.info(
+      { maxConnections, openFileLimit: fileLimitText },
+      `http: at most ${maxConnections} connections (open-file limit ${fileLimitText})`,
+    );
 
     grpc = await startGrpcServer({
       service,

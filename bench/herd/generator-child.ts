@@ -55,6 +55,9 @@ let data: GeneratorData;
 let tracers: Tracer[] = [];
 let host = '127.0.0.1';
 let ports: readonly number[] = [];
+let sourceAddresses: readonly string[] = [];
+/** Connections opened so far: the next one binds sourceAddresses[opened % length]. */
+let opened = 0;
 /** Per port: the request head up to the body length. */
 let requestHeads: readonly string[] = [];
 let timeline: FfeTimeline = [];
@@ -110,6 +113,7 @@ function start(message: Extract<GeneratorParentMessage, { type: 'start' }>): voi
   started = true;
   host = message.host;
   ports = message.ports;
+  sourceAddresses = message.sourceAddresses;
   timeline = message.timeline;
   requestHeads = ports.map(
     (port) =>
@@ -149,7 +153,10 @@ function poll(lane: LaneRun): void {
   if (stopping) return;
   let socket = lane.socket;
   if (socket === undefined || socket.destroyed) {
-    socket = connect({ host, port: ports[lane.tracer.index % ports.length]! });
+    const port = ports[lane.tracer.index % ports.length]!;
+    const localAddress = sourceAddresses.length === 0 ? undefined : sourceAddresses[opened % sourceAddresses.length];
+    opened++;
+    socket = connect(localAddress === undefined ? { host, port } : { host, port, localAddress });
     socket.setNoDelay(true);
     const s = socket;
     s.on('data', (chunk: Buffer) => onData(lane, s, chunk));
@@ -295,7 +302,8 @@ function stop(): void {
     for (const lane of tracer.lanes) {
       clearTimeout(lane.timer);
       clearTimeout(lane.timeout);
-      lane.socket?.destroy();
+      // A reset, not a close: no TIME_WAIT is left holding ports (the next scenario's connects would walk past them).
+      lane.socket?.resetAndDestroy();
     }
   }
   const usage = process.cpuUsage(cpu.startUsage);

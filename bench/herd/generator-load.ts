@@ -31,8 +31,11 @@ export interface GeneratorOptions {
 }
 
 export interface PreparedGenerators {
-  /** Boots the herd now (plus a few ms for the signal to reach every child); tracer i polls ports[i % ports.length]. */
-  start(host: string, ports: readonly number[], timeline: FfeTimeline): HerdLoad;
+  /**
+   * Boots the herd now (plus a few ms for the signal to reach every child); tracer i polls ports[i % ports.length],
+   * its connections bound in turn to `sourceAddresses` (empty: the system's choice).
+   */
+  start(host: string, ports: readonly number[], sourceAddresses: readonly string[], timeline: FfeTimeline): HerdLoad;
   /** Kills the children if the herd never started or failed. */
   close(): Promise<void>;
 }
@@ -135,9 +138,9 @@ export async function prepareGenerators(opts: GeneratorOptions): Promise<Prepare
 
   return {
     close,
-    start(host, ports, timeline) {
+    start(host, ports, sourceAddresses, timeline) {
       const startAtMs = Date.now() + START_LEAD_MS;
-      for (const s of states) s.child.send({ type: 'start', host, ports, startAtMs, timeline });
+      for (const s of states) s.child.send({ type: 'start', host, ports, sourceAddresses, startAtMs, timeline });
       return {
         total: opts.tracers,
         failed,

@@ -24,6 +24,8 @@ export type GeneratorParentMessage =
       readonly host: string;
       /** The agents' ports: tracer i polls ports[i % ports.length] (round-robin over replicas). */
       readonly ports: readonly number[];
+      /** Local addresses the connections are bound to in turn (empty: the system's choice); see source-addresses.ts. */
+      readonly sourceAddresses: readonly string[];
       /** Boot offsets count from here (epoch ms). */
       readonly startAtMs: number;
       readonly timeline: FfeTimeline;

@@ -238,7 +238,10 @@ function coresLine(results: HerdResults): string {
   const procs = gens.find((g) => g !== null)?.procs;
   const rates = gens.flatMap((g) => (g?.bootRatePerS == null ? [] : [g.bootRatePerS]));
   const rate = rates.length === 0 ? '' : `; achieved boot rate ${Math.min(...rates)}–${Math.max(...rates)} tracers/s`;
-  return `${results.cpu.description}${procs === undefined ? '' : `; ${procs} generator process(es)`}${rate}`;
+  const sources = results.config.sourceAddresses;
+  const from =
+    procs === undefined || sources.length === 0 ? '' : `; connections from ${sources.length} loopback addresses`;
+  return `${results.cpu.description}${procs === undefined ? '' : `; ${procs} generator process(es)`}${from}${rate}`;
 }
 
 function phasesText(phases: ReplicaResult['roundPhases'] | undefined): string {

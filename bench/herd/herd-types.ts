@@ -212,6 +212,8 @@ export interface HerdResults {
   readonly config: Omit<HerdOptions, 'repoRoot' | 'outDir' | 'progress'> & {
     readonly mode: 'emulated' | 'real';
     readonly expectedPaths: readonly string[];
+    /** Local addresses the emulated tracers' connections were bound to in turn (empty: the system's choice). */
+    readonly sourceAddresses: readonly string[];
     /** The DD_ environment of the last agent child. */
     readonly agentChildEnv: Readonly<Record<string, string>> | null;
     /** Generator validity limits. */

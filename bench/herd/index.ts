@@ -11,6 +11,7 @@ export {
 } from './run-herd.js';
 export { renderHerdReport, herdSummaryText, herdHeadline, headlineOrder, rangeText } from './herd-report.js';
 export { bootOffsetMs, prepareGenerators } from './generator-load.js';
+export { loopbackSourceAddresses } from './source-addresses.js';
 export { TIMINGS, FLEETS } from './herd-types.js';
 export { POPULATIONS, populationLanes, nextDelayMs } from './populations.js';
 export type { Population } from './populations.js';

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RcClient } from '../../src/client/index.js';
 import type { BackendSimulator } from '../../src/backend/index.js';
+import { openFileLimit } from '../../src/http/index.js';
 import { BenchError } from '../error.js';
 import {
   FFE_PRODUCT,
@@ -34,6 +35,8 @@ import {
   type PromSample,
 } from '../common/index.js';
 import { prepareGenerators } from './generator-load.js';
+import { loopbackSourceAddresses } from './source-addresses.js';
+import { checkAgentConnections, generatorProcsFor } from './connection-budget.js';
 import type { HerdLoad } from './herd-load.js';
 import type { GeneratorStats, TracerResult } from './herd-protocol.js';
 import { renderHerdReport } from './herd-report.js';
@@ -60,6 +63,8 @@ export interface HerdRunOutput {
 }
 
 const AGENT_READY_TIMEOUT_MS = 30_000;
+/** The agent's default bind_host: tracers reach it over loopback. */
+const AGENT_HOST = '127.0.0.1';
 /** How often `/readyz` is asked until its first 200: the `ready` herd starts within this of readiness. */
 const READY_POLL_INTERVAL_MS = 5;
 const WATCH_INTERVAL_MS = 100;
@@ -125,11 +130,16 @@ export function validateHerdOptions(opts: HerdOptions): void {
 
 export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
   validateHerdOptions(opts);
+  const fileLimit = openFileLimit();
+  if (opts.real === undefined) {
+    checkAgentConnections(opts.scenarios, opts.tracers, opts.replicas ?? 1, opts.products, fileLimit);
+  }
   const run = collectRunInfo(opts.repoRoot);
   const cpu = fleetCpus(planCpus(opts.pin), opts.replicas ?? 1);
   if (cpu.pinned && cpu.loadCpus !== undefined) pinSelf(cpu.loadCpus);
   mkdirSync(opts.outDir, { recursive: true });
   const workDir = mkdtempSync(join(tmpdir(), 'rc-bench-herd-'));
+  const sourceAddresses = opts.real === undefined ? await loopbackSourceAddresses(AGENT_HOST) : [];
   try {
     const scenarios: Record<string, HerdScenarioResult> = {};
     const used: { agentEnv: Readonly<Record<string, string>> | null; expected: readonly string[] } = {
@@ -142,6 +152,7 @@ export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
       for (let round = 1; round <= opts.rounds; round++) {
         const label = opts.rounds > 1 ? `${key} #${round}` : key;
         const result = await runRound(opts, spec, cpu, round, label, {
+          sourceAddresses,
           workDir: join(workDir, `scenario-${i}-${round}`),
           logPrefix: join(opts.outDir, 'logs', `${key.replace(/\//g, '-')}-${round}`),
           onAgent: (env, expected) => {
@@ -178,6 +189,7 @@ export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
         ...(opts.agentEnv === undefined ? {} : { agentEnv: opts.agentEnv }),
         ...(opts.replicas === undefined ? {} : { replicas: opts.replicas }),
         expectedPaths: used.expected,
+        sourceAddresses,
         agentChildEnv: used.agentEnv,
         validity: {
           maxEventLoopDelayP99Ms: GENERATOR_MAX_LOOP_DELAY_P99_MS,
@@ -202,6 +214,8 @@ export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
 }
 
 interface RoundContext {
+  /** The emulated tracers' connections are bound to these in turn (source-addresses.ts). */
+  readonly sourceAddresses: readonly string[];
   /** Each agent's stderr tail goes to `<logPrefix>-agent-<i>.log` after the round. */
   readonly logPrefix: string;
   readonly workDir: string;
@@ -229,7 +243,11 @@ async function runRound(
     opts.real === undefined
       ? await prepareGenerators({
           repoRoot: opts.repoRoot,
-          procs: opts.generatorProcs,
+          procs: generatorProcsFor(
+            opts.generatorProcs,
+            opts.tracers * populationLanes(spec.population, opts.products).length,
+            openFileLimit(),
+          ),
           tracers: opts.tracers,
           rampMs: opts.rampMs,
           lanes: populationLanes(spec.population, opts.products),
@@ -285,8 +303,9 @@ async function runRound(
     const load: HerdLoad =
       generators !== undefined
         ? generators.start(
-            '127.0.0.1',
+            AGENT_HOST,
             agents.map((a) => Number(new URL(a.httpUrl).port)),
+            ctx.sourceAddresses,
             timeline,
           )
         : await startRealLoad({

@@ -26,7 +26,14 @@ import {
   type BenchOutputPaths,
   type ListeningChild,
 } from '../common/index.js';
-import { LaneState, generatorVerdict, populationLanes, prepareGenerators, type LaneProfile } from '../herd/index.js';
+import {
+  LaneState,
+  generatorVerdict,
+  loopbackSourceAddresses,
+  populationLanes,
+  prepareGenerators,
+  type LaneProfile,
+} from '../herd/index.js';
 import { takeAgentProfile } from '../throughput/index.js';
 import { renderNewconnReport } from './newconn-report.js';
 import {
@@ -91,6 +98,8 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
       agent: { port: Number(new URL(agent.httpUrl).port), sample: () => readProcSample(agentPid)?.cpuSeconds },
     };
     const rounds: NewconnRound[] = [];
+    // As the herd does: connections spread over loopback source addresses, so the kernel's port search stays cheap.
+    const sourceAddresses = await loopbackSourceAddresses('127.0.0.1');
     for (let round = 1; round <= opts.rounds; round++) {
       for (const target of NEWCONN_TARGETS) {
         const label = `${target} ${round}/${opts.rounds}`;
@@ -108,7 +117,9 @@ export async function runNewconn(opts: NewconnOptions): Promise<{ results: Newco
         try {
           const { port, sample } = targets[target];
           const before = sample();
-          const load = generators.start('127.0.0.1', [port], [{ sha256: configs.ffeSha256, sinceMs: 0 }]);
+          const load = generators.start('127.0.0.1', [port], sourceAddresses, [
+            { sha256: configs.ffeSha256, sinceMs: 0 },
+          ]);
           const bar = opts.progress ? createProgress(label.padEnd(14), load.total, '') : undefined;
           const deadlineMs = Date.now() + opts.rampMs + opts.capMs;
           let stoppedBy: NewconnRound['stoppedBy'] = 'cap';

@@ -3,6 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { RcService, StatusReport } from '../service/index.js';
+import { FALLBACK_MAX_CONNECTIONS } from './connection-limit.js';
 import { createConfigHandler, ignoreContentType, type RequestDoneInfo } from './config-route.js';
 import { httpErrorHandler, TEXT_PLAIN } from './error-handler.js';
 
@@ -19,7 +20,7 @@ export interface HttpLimits {
   readonly requestTimeoutMs: number;
   /** a connection with no byte read or written for this long is closed (a client that never reads its answer) */
   readonly socketIdleTimeoutMs: number;
-  /** open connections at most; beyond it new connections are closed at once */
+  /** open connections at most; beyond it new connections are closed at once (the agent derives it: connection-limit.ts) */
   readonly maxConnections: number;
   /** how often the headers and request timeouts are checked */
   readonly timeoutCheckIntervalMs: number;
@@ -29,7 +30,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   socketIdleTimeoutMs: 30_000,
-  maxConnections: 16_384,
+  maxConnections: FALLBACK_MAX_CONNECTIONS,
   timeoutCheckIntervalMs: 1_000,
 };
 

@@ -2,5 +2,6 @@
 // metrics.
 export { buildHttpApp } from './app.js';
 export { httpListenOptions } from './listen-options.js';
+export { maxConnectionsFor, openFileLimit } from './connection-limit.js';
 export { decodeClientGetConfigsRequest } from './decode-request.js';
 export { createContainerTagSource, ContainerTagsError } from './container-tags.js';

@@ -13,12 +13,21 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnAgent(env: Record<string, string>, timeoutMs = 20_000): Promise<AgentProcess> {
+/** `openFileLimit`: run the agent under `ulimit -n` of that value (soft and hard: Node cannot raise it again). */
+export async function spawnAgent(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  opts: { readonly openFileLimit?: number } = {},
+): Promise<AgentProcess> {
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith('DD_') && k !== 'NODE_OPTIONS' && k !== 'NODE_V8_COVERAGE') childEnv[k] = v;
   }
-  const child = spawn(BIN, ['run'], {
+  const [command, args] =
+    opts.openFileLimit === undefined
+      ? [BIN, ['run']]
+      : ['/bin/sh', ['-c', `ulimit -n ${opts.openFileLimit} && exec "$0" run`, BIN]];
+  const child = spawn(command, args, {
     env: { ...childEnv, DD_APM_RECEIVER_PORT: '0', DD_CMD_PORT: '0', DD_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

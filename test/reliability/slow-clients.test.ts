@@ -1,12 +1,13 @@
 // Issue 13 property 7: slowloris headers, a body sent a byte at a time, a client that never reads its answer and a
 // connection flood each lose their own connection to a timeout or the cap, while other clients keep being served.
 // Real HTTP on loopback with short limits (the defaults are in README "Tuning").
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import t from 'tap';
 import { request } from 'undici';
 import { buildHttpApp } from '../../src/http/index.js';
 import { FakeService } from '../helpers/fake-service.js';
 import { waitUntil } from '../helpers/agent-process.js';
+import { openRawSocket as open } from '../helpers/raw-socket.js';
 
 const LIMITS = {
   // short, yet far above what a normal request takes on a loaded machine
@@ -25,16 +26,6 @@ async function start(t: { teardown(fn: () => unknown): void }, service = new Fak
   app.server.on('connection', (s: Socket) => accepted.push(s));
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, port: Number(new URL(url).port), accepted };
-}
-
-/** A raw connection; `socket.closed` turns true once it is closed (by either side). */
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.on('error', () => undefined);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
 }
 
 /** Sends `text` a byte every `everyMs` until the server closes the socket. */

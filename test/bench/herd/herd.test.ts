@@ -109,6 +109,7 @@ const spec = (policy: 'legacy' | 'fastlane'): HerdScenarioSpec => ({
 
 const CONFIG: HerdResults['config'] = {
   mode: 'emulated',
+  sourceAddresses: [],
   tracers: 3,
   rampMs: 100,
   capMs: 1000,
