@@ -468,7 +468,9 @@ t.test('a repeated body is decoded once: the service gets the same frozen reques
     containerTags: (id) => [`container:${id}`],
   });
   t.teardown(() => a.close());
-  const post = (headers: Record<string, string> = {}, payload = LITERAL_REQUEST) =>
+  // a tracer's steady body (it holds targets); its first poll is checked below
+  const steady = LITERAL_REQUEST.replace('"targets_version":0', '"targets_version":3');
+  const post = (headers: Record<string, string> = {}, payload = steady) =>
     a.inject({ method: 'POST', url: '/v0.7/config', headers, payload });
   t.equal((await post()).statusCode, 200);
   t.equal((await post()).statusCode, 200);
@@ -477,7 +479,7 @@ t.test('a repeated body is decoded once: the service gets the same frozen reques
   t.ok(Object.isFrozen(first!.client!.clientTracer!), 'deep-frozen');
   t.equal(first!.client!.clientTracer!.service, 'checkout', 'normalised before caching');
   // another body, or a request whose container tags apply, is decoded on its own
-  await post({}, LITERAL_REQUEST.replace('"checkout"', '"Checkout2"'));
+  await post({}, steady.replace('"checkout"', '"Checkout2"'));
   t.not(service.calls[2]!.request, first);
   t.equal(service.calls[2]!.request.client!.clientTracer!.service, 'checkout2');
   await post({ 'datadog-container-id': 'c1' });
@@ -488,13 +490,21 @@ t.test('a repeated body is decoded once: the service gets the same frozen reques
   t.notOk(Object.isFrozen(service.calls[4]!.request), 'not cached, not frozen');
   // a failing body is not cached: the same error each time
   for (let i = 0; i < 2; i++) t.equal((await post({}, '{"client":{"id":1}}')).statusCode, 400);
+  // a first poll (targets_version 0) is sent once by a tracer: decoded each time, not kept
+  await post({}, LITERAL_REQUEST);
+  await post({}, LITERAL_REQUEST);
+  const [x, y] = service.calls.slice(-2).map((c) => c.request);
+  t.not(x, y, 'a first poll is decoded every time');
+  t.notOk(Object.isFrozen(x), 'not cached, not frozen');
+  t.equal(x!.client!.clientTracer!.service, 'checkout', 'normalised all the same');
 });
 
 t.test('requestCacheEntries 0 turns the cache off', async (t) => {
   const service = new FakeService();
   const a = app(service, { requestCacheEntries: 0 });
   t.teardown(() => a.close());
-  for (let i = 0; i < 2; i++) await a.inject({ method: 'POST', url: '/v0.7/config', payload: LITERAL_REQUEST });
+  const steady = LITERAL_REQUEST.replace('"targets_version":0', '"targets_version":3');
+  for (let i = 0; i < 2; i++) await a.inject({ method: 'POST', url: '/v0.7/config', payload: steady });
   t.not(service.calls[0]!.request, service.calls[1]!.request);
   t.notOk(Object.isFrozen(service.calls[0]!.request));
 });
