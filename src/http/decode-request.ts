@@ -21,6 +21,7 @@ import {
   type FieldSchema,
   type MessageSchema,
 } from './request-schema.js';
+import { StringPool } from './string-pool.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -83,6 +84,69 @@ function fieldName(owner: MessageSchema, field: FieldSchema, w: Walk): string {
 
 function str(s: string, w: Walk): string {
   return w.fixSurrogates ? s.replace(LONE_SURROGATE, '\ufffd') : s;
+}
+
+/** String fields whose values repeat across tracers, per Go struct: their values go through `pool`. */
+const POOLED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  Client: ['products'],
+  ClientState: ['error'],
+  ConfigState: ['id', 'product', 'apply_error'],
+  ClientTracer: [
+    'language',
+    'tracer_version',
+    'service',
+    'env',
+    'app_version',
+    'extra_services',
+    'tags',
+    'process_tags',
+    'container_tags',
+  ],
+  ClientAgent: ['name', 'version', 'cluster_name', 'cluster_id'],
+  TargetFileMeta: ['path'],
+  TargetFileHash: ['algorithm', 'hash'],
+};
+
+function pooledFields(root: MessageSchema): Set<FieldSchema> {
+  const out = new Set<FieldSchema>();
+  const seen = new Set<MessageSchema>();
+  const visit = (schema: MessageSchema): void => {
+    if (seen.has(schema)) return;
+    seen.add(schema);
+    const names = POOLED_FIELDS[schema.goName] ?? [];
+    for (const field of schema.byName.values()) {
+      if (names.includes(field.json)) out.add(field);
+      if (field.message !== undefined) visit(field.message);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+const POOLED = pooledFields(CLIENT_GET_CONFIGS_REQUEST);
+/** One pool for the process (every HTTP decode): exported for the tests. */
+export const requestStringPool = new StringPool();
+const pool = requestStringPool;
+
+/** The pooled fields, as `Struct.json_name` (tests check each names a field of the schema). */
+export function pooledFieldNames(): string[] {
+  const names: string[] = [];
+  const seen = new Set<MessageSchema>();
+  const visit = (schema: MessageSchema): void => {
+    if (seen.has(schema)) return;
+    seen.add(schema);
+    for (const field of schema.byName.values()) {
+      if (POOLED.has(field)) names.push(`${schema.goName}.${field.json}`);
+      if (field.message !== undefined) visit(field.message);
+    }
+  };
+  visit(CLIENT_GET_CONFIGS_REQUEST);
+  return names.sort();
+}
+
+/** Tags naming one process (`runtime-id:…`, `_dd.rc.client_id:…`) never repeat: they stay out of the pool. */
+function pooledElement(s: string): string {
+  return s.startsWith('runtime-id:') || s.startsWith('_dd.rc.client_id:') ? s : pool.intern(s);
 }
 
 function isInteger(v: number, min: number, max: number): boolean {
@@ -186,7 +250,7 @@ function decodeMessage(obj: JsonObject, schema: MessageSchema, target: JsonObjec
     switch (field.kind) {
       case 'string':
         if (typeof v !== 'string') throw typeError(kindOf(v), schema, field, w);
-        target[field.prop] = str(v, w);
+        target[field.prop] = POOLED.has(field) ? pool.intern(str(v, w)) : str(v, w);
         break;
       case 'bool':
         if (typeof v !== 'boolean') throw typeError(kindOf(v), schema, field, w);
@@ -203,9 +267,10 @@ function decodeMessage(obj: JsonObject, schema: MessageSchema, target: JsonObjec
       case 'strings': {
         if (!Array.isArray(v)) throw typeError(kindOf(v), schema, field, w);
         const out: string[] = new Array<string>(v.length);
+        const pooled = POOLED.has(field);
         for (let i = 0; i < v.length; i++) {
           const s: unknown = v[i];
-          if (typeof s === 'string') out[i] = str(s, w);
+          if (typeof s === 'string') out[i] = pooled ? pooledElement(str(s, w)) : str(s, w);
           else if (s === null) out[i] = '';
           else throw typeError(kindOf(s), schema, field, w, field.elemGoType);
         }
