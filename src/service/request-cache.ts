@@ -3,9 +3,10 @@
 // costs a SHA-256 of the body instead of a JSON parse, a Go-semantics walk and the tracer normalisation. The key is
 // the digest, not the body: 32 bytes instead of ~1.5 KB per tracer, and no body can be made to collide with another.
 // Cached requests are deep-frozen and shared between polls: the service must not mutate a request.
-// A tracer's first poll (targets_version 0) is not kept: it is sent once, and its answer moves the tracer to another
-// body at once. Keeping it would hold a second decoded request per tracer (measured: ~10,000 stale first polls, a
-// fifth of the heap, after a 10,000-tracer herd) and push steady bodies out of the cache.
+// A client's first poll (targets_version 0) is dropped as soon as a later body of the same client is cached: its
+// answer moves a tracer to another body at once, and kept, it would hold a second decoded request per tracer
+// (measured: ~10,000 stale first polls, a fifth of the heap, after a 10,000-tracer herd). A client that keeps
+// sending its first poll (no targets yet) still gets it from the cache.
 import { hash } from 'node:crypto';
 import type { IClientGetConfigsRequest } from '../proto/index.js';
 
@@ -32,6 +33,8 @@ function isFirstPoll(request: IClientGetConfigsRequest): boolean {
 
 export class DecodedRequestCache {
   readonly #entries = new Map<string, IClientGetConfigsRequest>();
+  /** Client id → the key of its cached first poll, until a later body of that client is cached. */
+  readonly #firstPolls = new Map<string, string>();
 
   constructor(private readonly maxEntries = DEFAULT_REQUEST_CACHE_ENTRIES) {}
 
@@ -44,17 +47,34 @@ export class DecodedRequestCache {
     return this.#entries.get(key);
   }
 
-  /** Freezes and keeps `request`, unless it is a first poll; the oldest body goes first when full. */
+  /**
+   * Freezes and keeps `request`; the oldest body goes first when full. A later body of a client drops the client's
+   * first poll.
+   */
   set(key: string, request: IClientGetConfigsRequest): IClientGetConfigsRequest {
-    if (isFirstPoll(request)) return request;
     deepFreeze(request);
     if (this.#entries.has(key)) return request;
     if (this.#entries.size >= this.maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+      const oldest = this.#entries.entries().next();
+      if (oldest.done !== true) this.#delete(oldest.value[0], oldest.value[1]);
+    }
+    const id = request.client?.id;
+    if (id) {
+      if (isFirstPoll(request)) {
+        this.#firstPolls.set(id, key);
+      } else {
+        const first = this.#firstPolls.get(id);
+        if (first !== undefined) this.#delete(first, this.#entries.get(first));
+      }
     }
     this.#entries.set(key, request);
     return request;
+  }
+
+  #delete(key: string, request: IClientGetConfigsRequest | undefined): void {
+    this.#entries.delete(key);
+    const id = request?.client?.id;
+    if (id && this.#firstPolls.get(id) === key) this.#firstPolls.delete(id);
   }
 
   get size(): number {

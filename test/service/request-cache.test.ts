@@ -42,17 +42,34 @@ t.test('entries are deep-frozen, byte arrays left alone', (t) => {
   t.end();
 });
 
-t.test('a first poll (targets_version 0 or absent) is decoded every time, never kept', (t) => {
+t.test("a client's first poll is dropped once a later body of the same client is cached", (t) => {
   const cache = new DecodedRequestCache();
-  for (const state of [{ rootVersion: 1, targetsVersion: 0 }, { rootVersion: 1 }, undefined]) {
-    const request = { client: { id: 'new', products: ['A'], ...(state === undefined ? {} : { state }) } };
-    t.equal(cache.set('first', request), request, 'handed back as is');
-    t.equal(cache.get('first'), undefined, JSON.stringify(state));
-    t.notOk(Object.isFrozen(request.client), 'not frozen: it is not shared');
-  }
-  t.equal(cache.size, 0);
-  const next = { client: { id: 'new', products: ['A'], state: { rootVersion: 1, targetsVersion: 1 } } };
-  cache.set('next', next);
-  t.equal(cache.get('next'), next, 'the body after the first answer is kept');
+  const poll = (id: string, targetsVersion?: number) => ({
+    client: { id, products: ['A'], state: targetsVersion === undefined ? { rootVersion: 1 } : { targetsVersion } },
+  });
+  cache.set('a0', poll('a', 0));
+  cache.set('b0', poll('b'));
+  t.ok(cache.get('a0'), 'a first poll is kept while its client sends nothing else');
+  t.ok(cache.get('b0'), 'absent targets_version: a first poll too');
+  cache.set('a3', poll('a', 3));
+  t.equal(cache.get('a0'), undefined, "a's first poll dropped by a's next body");
+  t.ok(cache.get('a3'));
+  t.ok(cache.get('b0'), "b's first poll stays");
+  cache.set('a4', poll('a', 4));
+  t.equal(cache.size, 3, 'a later body drops nothing else');
+  t.end();
+});
+
+t.test('a first poll evicted as the oldest leaves no trace that could drop another entry', (t) => {
+  const cache = new DecodedRequestCache(2);
+  const poll = (id: string, targetsVersion: number) => ({ client: { id, state: { targetsVersion } } });
+  cache.set('a0', poll('a', 0));
+  cache.set('b1', poll('b', 1));
+  cache.set('c1', poll('c', 1));
+  t.equal(cache.get('a0'), undefined, 'evicted');
+  cache.set('a2', poll('a', 2));
+  t.ok(cache.get('c1'), 'c stays: only the oldest (b1) went to make room');
+  t.equal(cache.get('b1'), undefined);
+  t.ok(cache.get('a2'));
   t.end();
 });
