@@ -25,7 +25,21 @@ import {
 } from '../common/index.js';
 import { buildClientPool } from './client-pool.js';
 import { takeAgentProfile, type ProfileSummary } from './cpu-profile-summary.js';
-import { startStaticProcess, tsxLoader, type CapturedReply, type StaticProcess } from './static-process.js';
+import {
+  startStaticGrpcProcess,
+  startStaticProcess,
+  tsxLoader,
+  type CapturedReply,
+  type StaticProcess,
+} from './static-process.js';
+import {
+  AUTH_TOKEN_FILE,
+  createAgentSecureClient,
+  IPC_CERT_FILE,
+  type AgentSecureCredentials,
+} from '../../src/grpc/index.js';
+import { decodeClientGetConfigsRequest } from '../../src/http/index.js';
+import { pb } from '../../src/proto/index.js';
 import { renderThroughputReport } from './throughput-report.js';
 import type { LoadData, LoadResult, LoadWorkerMessage } from './throughput-protocol.js';
 import {
@@ -136,23 +150,54 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     staticServer = undefined;
 
     let grpc: Record<Variant, AgentLoadResult> | null = null;
+    let grpcStatic: Record<Variant, AgentLoadResult> | null = null;
     if (opts.grpc) {
-      const token = readFileSync(join(agent.runPath, 'auth_token'), 'utf8').trim();
-      const certPem = readFileSync(join(agent.runPath, 'ipc_cert.pem'), 'utf8');
+      const tokenFile = join(agent.runPath, AUTH_TOKEN_FILE);
+      const pemFile = join(agent.runPath, IPC_CERT_FILE);
+      const token = readFileSync(tokenFile, 'utf8').trim();
+      const certPem = readFileSync(pemFile, 'utf8');
+      const grpcLoad = (variant: Variant, address: string): LoadData => ({
+        kind: 'grpc',
+        address,
+        token,
+        certPem,
+        bodies: pool.bodies[variant],
+        concurrency: opts.grpcConcurrency,
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+      });
       const results: Partial<Record<Variant, AgentLoadResult>> = {};
+      const floors: Partial<Record<Variant, AgentLoadResult>> = {};
       for (const variant of VARIANTS) {
-        results[variant] = await measureOnAgent(agent, opts, `agent grpc ${variant}`, {
-          kind: 'grpc',
-          address: agent.grpcAddress,
-          token,
-          certPem,
-          bodies: pool.bodies[variant],
-          concurrency: opts.grpcConcurrency,
-          durationS: opts.durationS,
-          warmupS: opts.warmupS,
+        results[variant] = await measureOnAgent(
+          agent,
+          opts,
+          `agent grpc ${variant}`,
+          grpcLoad(variant, agent.grpcAddress),
+        );
+        // gRPC's floor: grpc-js itself, with the agent's TLS and token check, answering the agent's reply bytes
+        const reply = await captureGrpc(agent.grpcAddress, { token, certPem }, pool.bodies[variant][0]!);
+        staticServer = await startStaticGrpcProcess({
+          repoRoot: opts.repoRoot,
+          workDir,
+          cpus: cpu.agentCpus,
+          pemFile,
+          tokenFile,
+          reply,
+          name: variant,
         });
+        const staticPid = staticServer.pid;
+        floors[variant] = await measureWithCpu(
+          () => readProcSample(staticPid),
+          opts,
+          `static grpc ${variant}`,
+          grpcLoad(variant, new URL(staticServer.url).host),
+        );
+        await staticServer.stop();
+        staticServer = undefined;
       }
       grpc = results as Record<Variant, AgentLoadResult>;
+      grpcStatic = floors as Record<Variant, AgentLoadResult>;
     }
 
     await stack.stop();
@@ -206,6 +251,7 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
       },
       http,
       grpc,
+      grpcStatic,
       cpuProfile,
       profile,
     };
@@ -215,6 +261,19 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     await staticServer?.stop();
     await stack?.stop();
     rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The agent's ClientGetConfigs reply to a body, as protobuf bytes (what the static gRPC server answers). */
+async function captureGrpc(address: string, creds: AgentSecureCredentials, body: string): Promise<Uint8Array> {
+  const client = createAgentSecureClient(address, creds);
+  try {
+    const response = await client.clientGetConfigs(decodeClientGetConfigsRequest(body));
+    return pb.ClientGetConfigsResponse.encode(response).finish();
+  } catch (err) {
+    throw new BenchError('LOAD_GENERATOR', 'the agent did not answer a gRPC ClientGetConfigs', { cause: err });
+  } finally {
+    client.close();
   }
 }
 

@@ -36,3 +36,25 @@ export async function startStaticProcess(opts: {
     cpus: opts.cpus,
   });
 }
+
+/** The static gRPC server (static-grpc-server.ts) on the agent's core, answering `reply` with the agent's TLS files. */
+export async function startStaticGrpcProcess(opts: {
+  repoRoot: string;
+  workDir: string;
+  cpus: string | undefined;
+  pemFile: string;
+  tokenFile: string;
+  reply: Uint8Array;
+  name: string;
+}): Promise<StaticProcess> {
+  const replyFile = join(opts.workDir, `static-grpc-${opts.name}.bin`);
+  writeFileSync(replyFile, opts.reply);
+  const script = new URL('./static-grpc-server.ts', import.meta.url).pathname;
+  return startListeningChild({
+    what: 'static gRPC',
+    command: process.execPath,
+    args: ['--import', tsxLoader(opts.repoRoot), script, opts.pemFile, opts.tokenFile, replyFile],
+    cwd: opts.repoRoot,
+    cpus: opts.cpus,
+  });
+}

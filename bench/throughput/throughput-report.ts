@@ -71,6 +71,18 @@ function rows(results: ThroughputResults) {
           g.cpu,
         ]),
       );
+      const floor = results.grpcStatic?.[v];
+      if (floor !== undefined) {
+        const h = results.http[v].agent;
+        out.push(
+          loadRow(`static grpc-js ${v} (÷ http)`, floor, [
+            floor.agentCpuCores,
+            floor.cpuUsPerReply,
+            ratio(floor.requestsPerS, h.requestsPerS),
+            ratio(h.cpuUsPerReply, floor.cpuUsPerReply),
+          ]),
+        );
+      }
     }
   }
   return out;
@@ -90,7 +102,7 @@ export async function renderThroughputReport(results: ThroughputResults): Promis
     `<p>${escapeHtml(`CPU: ${results.cpu.description}. Machine: ${results.run.machine.cpuModel}, ${results.run.machine.cores} cores, node ${results.run.node}. Commit ${results.run.git.commit ?? 'unknown'}${results.run.git.dirty ? ' (with local changes)' : ''}, ${results.run.startedAt}.`)}</p>`,
     '<h2>Results</h2>',
     htmlTable([...LOAD_HEADERS, ...EXTRA_HEADERS], rows(results)),
-    '<p>steady: up-to-date clients, the agent answers <code>{}</code>; full: the same clients with no cached files, the agent answers every file. Ratio (req/s) = rc-agent req/s ÷ static route req/s (goal ≥ 0.7; gRPC rows: gRPC ÷ HTTP, goal ≥ 0.5). Ratio (CPU/reply) = static route CPU µs per reply ÷ rc-agent CPU µs per reply (gRPC rows: HTTP ÷ gRPC): the figure other load on a shared machine does not skew, and the one that says what the agent would do with the core to itself.</p>',
+    '<p>steady: up-to-date clients, the agent answers <code>{}</code>; full: the same clients with no cached files, the agent answers every file. Ratio (req/s) = rc-agent req/s ÷ static route req/s (goal ≥ 0.7; gRPC rows: gRPC ÷ rc-agent HTTP, goal ≥ 0.5; the static grpc-js rows are the limit of gRPC itself: a grpc-js server with the TLS certificate, server options and token check of the agent, answering its reply bytes without decoding the request). Ratio (CPU/reply) = static route CPU µs per reply ÷ rc-agent CPU µs per reply (gRPC rows: HTTP ÷ gRPC): the figure other load on a shared machine does not skew, and the one that says what the agent would do with the core to itself.</p>',
   ];
   sections.push(
     '<h3>Every round (req/s)</h3>',

@@ -64,6 +64,8 @@ export interface ThroughputResults {
   };
   readonly http: Readonly<Record<Variant, VariantResult>>;
   readonly grpc: Readonly<Record<Variant, AgentLoadResult>> | null;
+  /** gRPC's floor: a static grpc-js server (the agent's TLS and token check) answering the same reply bytes. */
+  readonly grpcStatic: Readonly<Record<Variant, AgentLoadResult>> | null;
   /** Where the agent's .cpuprofile was written (with --cpu-prof). */
   readonly cpuProfile: string | null;
   readonly profile: ProfileSummary | null;

@@ -39,7 +39,10 @@ t.test('bench throughput: rc-agent vs the static route, and gRPC', async (t) => 
     t.ok(v.cpu.agentUsPerReply === null || v.cpu.agentUsPerReply > 0, `${variant}: agent CPU per reply`);
     t.ok(v.cpu.staticUsPerReply === null || v.cpu.staticUsPerReply > 0, `${variant}: static CPU per reply`);
     t.ok(results.grpc[variant].requestsPerS > 0, `${variant}: gRPC answered`);
+    t.ok(results.grpcStatic[variant].requestsPerS > 0, `${variant}: the static gRPC server answered`);
+    t.equal(results.grpcStatic[variant].errors, 0, `${variant}: every static gRPC call OK (token accepted)`);
   }
+  t.match(readFileSync(join(out, 'results.json'), 'utf8'), /"grpcStatic"/);
   t.equal(results.http.steady.replyBytes, 2, 'steady-state clients get {}');
   t.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg /);
 });
