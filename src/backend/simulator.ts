@@ -1,5 +1,6 @@
 // The backend simulator (`rc-agent backend`): the RC backend's HTTP protocol (PROTOCOL.md §1) over a signed
 // repository built from a config directory, with latency, a request-rate limit, faults and attack modes.
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -108,6 +109,8 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
 
   const stats: BackendSimulatorStats = { configurationsRequests: 0, requests: [], responses: {} };
   const closing = new AbortController();
+  // every connection held by a hang or drip fault waits on it (each removes its listener when it goes)
+  setMaxListeners(0, closing.signal);
   const count = (outcome: string): void => {
     stats.responses[outcome] = (stats.responses[outcome] ?? 0) + 1;
   };

@@ -107,23 +107,24 @@ const POOLED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   TargetFileHash: ['algorithm', 'hash'],
 };
 
-function pooledFields(root: MessageSchema): Set<FieldSchema> {
-  const out = new Set<FieldSchema>();
+/** Calls `visit` with every field of `root` and of the messages under it, each message once. */
+function forEachField(root: MessageSchema, visit: (schema: MessageSchema, field: FieldSchema) => void): void {
   const seen = new Set<MessageSchema>();
-  const visit = (schema: MessageSchema): void => {
+  const walk = (schema: MessageSchema): void => {
     if (seen.has(schema)) return;
     seen.add(schema);
-    const names = POOLED_FIELDS[schema.goName] ?? [];
     for (const field of schema.byName.values()) {
-      if (names.includes(field.json)) out.add(field);
-      if (field.message !== undefined) visit(field.message);
+      visit(schema, field);
+      if (field.message !== undefined) walk(field.message);
     }
   };
-  visit(root);
-  return out;
+  walk(root);
 }
 
-const POOLED = pooledFields(CLIENT_GET_CONFIGS_REQUEST);
+const POOLED = new Set<FieldSchema>();
+forEachField(CLIENT_GET_CONFIGS_REQUEST, (schema, field) => {
+  if (POOLED_FIELDS[schema.goName]?.includes(field.json) === true) POOLED.add(field);
+});
 /** One pool for the process (every HTTP decode): exported for the tests. */
 export const requestStringPool = new StringPool();
 const pool = requestStringPool;
@@ -131,16 +132,9 @@ const pool = requestStringPool;
 /** The pooled fields, as `Struct.json_name` (tests check each names a field of the schema). */
 export function pooledFieldNames(): string[] {
   const names: string[] = [];
-  const seen = new Set<MessageSchema>();
-  const visit = (schema: MessageSchema): void => {
-    if (seen.has(schema)) return;
-    seen.add(schema);
-    for (const field of schema.byName.values()) {
-      if (POOLED.has(field)) names.push(`${schema.goName}.${field.json}`);
-      if (field.message !== undefined) visit(field.message);
-    }
-  };
-  visit(CLIENT_GET_CONFIGS_REQUEST);
+  forEachField(CLIENT_GET_CONFIGS_REQUEST, (schema, field) => {
+    if (POOLED.has(field)) names.push(`${schema.goName}.${field.json}`);
+  });
   return names.sort();
 }
 

@@ -64,7 +64,10 @@ export class DecodedRequestCache {
         this.#firstPolls.set(id, key);
       } else {
         const first = this.#firstPolls.get(id);
-        if (first !== undefined) this.#delete(first, this.#entries.get(first));
+        if (first !== undefined) {
+          this.#firstPolls.delete(id);
+          this.#entries.delete(first);
+        }
       }
     }
     this.#entries.set(key, request);
