@@ -3,6 +3,7 @@
 // client releases it and hands one bypass to the poll loop through an unbuffered channel that only an idle loop reads;
 // one fixed-window limiter (cache_bypass_limit per interval) for everyone; the 2 s budget covers the hand-off and the
 // wait; a known client adding a product waits for the next poll.
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Mutex } from 'async-mutex';
 import type { FixedWindowLimiter } from '../ratelimit/index.js';
@@ -16,6 +17,9 @@ import { sleepOrWake, waitBounded, type ScheduledRequest, type SchedulingPolicy,
 /** The reference's new-client block (newClientBlockTTL). */
 export const LEGACY_BLOCK_TTL_MS = 2000;
 const NEVER_ABORTED = new AbortController().signal;
+// Every hand-off waits on it (each removes its listener when it ends): a herd has hundreds at once, and Node would
+// warn of a listener leak past 10.
+setMaxListeners(0, NEVER_ABORTED);
 
 export interface LegacyPolicyOptions {
   readonly clock: Clock;
