@@ -153,6 +153,7 @@ export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
         const label = opts.rounds > 1 ? `${key} #${round}` : key;
         const result = await runRound(opts, spec, cpu, round, label, {
           sourceAddresses,
+          fileLimit,
           workDir: join(workDir, `scenario-${i}-${round}`),
           logPrefix: join(opts.outDir, 'logs', `${key.replace(/\//g, '-')}-${round}`),
           onAgent: (env, expected) => {
@@ -216,6 +217,8 @@ export async function runHerd(opts: HerdOptions): Promise<HerdRunOutput> {
 interface RoundContext {
   /** The emulated tracers' connections are bound to these in turn (source-addresses.ts). */
   readonly sourceAddresses: readonly string[];
+  /** This process's open-file limit (generator children inherit it). */
+  readonly fileLimit: number | undefined;
   /** Each agent's stderr tail goes to `<logPrefix>-agent-<i>.log` after the round. */
   readonly logPrefix: string;
   readonly workDir: string;
@@ -246,7 +249,7 @@ async function runRound(
           procs: generatorProcsFor(
             opts.generatorProcs,
             opts.tracers * populationLanes(spec.population, opts.products).length,
-            openFileLimit(),
+            ctx.fileLimit,
           ),
           tracers: opts.tracers,
           rampMs: opts.rampMs,

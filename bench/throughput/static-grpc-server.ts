@@ -12,16 +12,14 @@ import {
   type ServerUnaryCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { DEFAULT_GRPC_LIMITS } from '../../src/grpc/index.js';
+import { DEFAULT_GRPC_LIMITS, pemBlocks } from '../../src/grpc/index.js';
 import { AGENT_SECURE_SERVICE } from '../../src/proto/index.js';
 
 const [pemFile, tokenFile, replyFile] = process.argv.slice(2);
 if (pemFile === undefined || tokenFile === undefined || replyFile === undefined) {
   throw new Error('usage: static-grpc-server.ts <ipc_cert.pem> <auth_token file> <reply file>');
 }
-const pem = readFileSync(pemFile, 'utf8');
-const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
-const keyPem = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
+const { certPem, keyPem } = pemBlocks(readFileSync(pemFile, 'utf8'));
 if (certPem === undefined || keyPem === undefined) throw new Error(`${pemFile}: no certificate and key`);
 const authorization = `Bearer ${readFileSync(tokenFile, 'utf8').trim()}`;
 const reply = readFileSync(replyFile);

@@ -66,7 +66,8 @@ function checkToken(raw: string, path: string): string {
   return token;
 }
 
-function pemBlocks(pem: string): { certPem?: string; keyPem?: string } {
+/** The first CERTIFICATE and PRIVATE KEY blocks of a PEM file such as ipc_cert.pem. */
+export function pemBlocks(pem: string): { certPem?: string; keyPem?: string } {
   const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
   const key = /-----BEGIN (?:EC |RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:EC |RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
   return { certPem: cert === undefined ? undefined : `${cert}\n`, keyPem: key === undefined ? undefined : `${key}\n` };
