@@ -9,6 +9,7 @@ import { pb } from '../proto/index.js';
 import { MIN_UPSTREAM_AGENT_VERSION } from '../version.js';
 import type { ILatestConfigsRequest } from '../proto/index.js';
 import { applyAttack } from './attacks.js';
+import { decodeLatestConfigsRequest } from './decode-request.js';
 import { DEFAULT_POLL_INTERVAL_MS } from './config-dir-watcher.js';
 import { BackendError } from './error.js';
 import { RequestRateLimiter } from './request-rate-limiter.js';
@@ -196,7 +197,7 @@ export async function startBackendSimulator(opts: BackendSimulatorOptions): Prom
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let req: ILatestConfigsRequest;
     try {
-      req = pb.LatestConfigsRequest.decode(body);
+      req = decodeLatestConfigsRequest(body);
     } catch (err) {
       await badRequest(reply, `cannot decode LatestConfigsRequest: ${(err as Error).message}`);
       return;
