@@ -21,6 +21,7 @@ export {
   deltaSamples,
   sumSamples,
   groupSamples,
+  histogramMean,
   histogramQuantile,
   type PromSample,
 } from './prom-text.js';

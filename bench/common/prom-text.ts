@@ -86,6 +86,12 @@ export interface HistogramQuantile {
   readonly upperBoundS: number | undefined;
 }
 
+/** Mean of histogram `name` (its `_sum` over its `_count`, every label set); undefined without observations. */
+export function histogramMean(samples: readonly PromSample[], name: string): number | undefined {
+  const count = sumSamples(samples, `${name}_count`);
+  return count > 0 ? sumSamples(samples, `${name}_sum`) / count : undefined;
+}
+
 /** The bucket bound of quantile `q` of histogram `name` (summed over every label set). */
 export function histogramQuantile(samples: readonly PromSample[], name: string, q: number): HistogramQuantile {
   const buckets = new Map<number, number>();

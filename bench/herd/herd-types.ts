@@ -86,6 +86,11 @@ export interface HerdRoundResult {
     readonly requests: number;
     /** `rc_backend_refreshes_total` by `reason/result` during the herd. */
     readonly byReason: Readonly<Record<string, number>>;
+    /**
+     * Mean duration of the agent's backend refreshes during the herd, ms (`rc_backend_refresh_seconds`: request,
+     * verification, persistence, publication): what a request that joins a refresh waits at most. Null without any.
+     */
+    readonly meanRoundMs: number | null;
   };
   /** `rc_bypass_requests_total` by `lane/outcome` during the herd: every label the agent exposes. */
   readonly bypass: Readonly<Record<string, number>>;
@@ -184,6 +189,7 @@ export interface HerdScenarioResult extends HerdScenarioSpec {
     readonly timeouts: Spread;
     readonly maxHoldMs: Spread;
     readonly backendRequests: Spread;
+    readonly meanRoundMs: Spread;
     readonly cpuSecondsPer1kNewTracers: Spread;
     readonly cpuSecondsPer1kSteadyPolls: Spread;
     readonly rssPeakBytes: Spread;

@@ -20,6 +20,7 @@ import {
   expectedPaths,
   getText,
   groupSamples,
+  histogramMean,
   histogramQuantile,
   parsePromText,
   sumSamples,
@@ -387,6 +388,7 @@ async function runRound(
       backend: {
         requests: backendAfter - backendBefore,
         byReason: groupSamples(delta, 'rc_backend_refreshes_total', ['reason', 'result']),
+        meanRoundMs: msOrNull(histogramMean(delta, 'rc_backend_refresh_seconds')),
       },
       bypass: groupSamples(delta, 'rc_bypass_requests_total', ['lane', 'outcome']),
       getConfigs: groupSamples(delta, 'rc_client_get_configs_total', ['lane', 'transport', 'code']),
@@ -657,6 +659,11 @@ function round1(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
+/** Seconds as ms to 0.1, null when undefined. */
+function msOrNull(seconds: number | undefined): number | null {
+  return seconds === undefined ? null : Math.round(seconds * 10_000) / 10;
+}
+
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
@@ -705,6 +712,7 @@ export function summarise(
       timeouts: of((r) => r.client.timeouts),
       maxHoldMs: of((r) => r.client.maxHoldMs),
       backendRequests: of((r) => r.backend.requests),
+      meanRoundMs: of((r) => r.backend.meanRoundMs),
       cpuSecondsPer1kNewTracers: of((r) => r.agent?.cpuSecondsPer1kNewTracers ?? null),
       cpuSecondsPer1kSteadyPolls: of((r) => r.agent?.steady?.cpuSecondsPer1kPolls ?? null),
       rssPeakBytes: of((r) => r.agent?.rssPeakBytes ?? null),
@@ -752,7 +760,7 @@ export function roundLine(r: HerdRoundResult, tracers: number): string {
   const gen = r.generator;
   return (
     `ffe p50 ${ms(r.ffe.p50)} p99 ${ms(r.ffe.p99)} (${r.ffe.delivered}/${tracers} current), ` +
-    `all p99 ${ms(r.allConfigs.p99)}, timeouts ${r.client.timeouts ?? '–'}, backend requests ${r.backend.requests}, ` +
+    `all p99 ${ms(r.allConfigs.p99)}, timeouts ${r.client.timeouts ?? '–'}, backend requests ${r.backend.requests} (mean round ${r.backend.meanRoundMs ?? '–'} ms), ` +
     `agent CPU/1k new ${r.agent?.cpuSecondsPer1kNewTracers ?? '–'} s, stopped by ${r.stoppedBy} after ${(r.herdMs / 1000).toFixed(1)} s` +
     (gen === null ? '' : gen.valid ? '' : ` — INVALID: ${gen.invalidReasons.join('; ')}`)
   );

@@ -7,8 +7,12 @@
 // loopback interface. Where that is not so (macOS configures only 127.0.0.1), connections keep the default source.
 import { createServer } from 'node:net';
 
-/** Connections per source address stay far below half the default range (28,232 ports). */
-export const SOURCE_ADDRESS_COUNT = 8;
+/**
+ * Connections per source address stay far below half the default range (28,232 ports), even with the `TIME_WAIT`
+ * sockets earlier rounds leave for 60 s (a legacy split herd of 9,800 closes ~17,000 sockets on timeouts): with 8
+ * addresses the third such round in a row saturated the generator's core in connect().
+ */
+export const SOURCE_ADDRESS_COUNT = 32;
 
 /** `127.0.0.2 …` when the agent is on 127.0.0.1 and this host can bind them; otherwise none (the default source). */
 export async function loopbackSourceAddresses(host: string, count = SOURCE_ADDRESS_COUNT): Promise<string[]> {

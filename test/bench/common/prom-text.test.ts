@@ -3,6 +3,7 @@ import t from 'tap';
 import {
   deltaSamples,
   groupSamples,
+  histogramMean,
   histogramQuantile,
   parsePromText,
   sumSamples,
@@ -55,4 +56,19 @@ t.test('histogram quantile: the upper bound of the bucket holding the rank', asy
   t.same(histogramQuantile(delta, 'rc_state_lock_hold_seconds', 0.99), { count: 200, upperBoundS: 0.001 });
   t.same(histogramQuantile(delta, 'rc_state_lock_hold_seconds', 1), { count: 200, upperBoundS: Infinity });
   t.same(histogramQuantile([], 'rc_state_lock_hold_seconds', 0.99), { count: 0, upperBoundS: undefined });
+});
+
+t.test('a histogram mean is its sum over its count, across label sets, of a delta', async (t) => {
+  const at = (sumA: number, countA: number, sumB: number, countB: number): string =>
+    `rc_backend_refresh_seconds_sum{reason="a"} ${sumA}\nrc_backend_refresh_seconds_count{reason="a"} ${countA}\n` +
+    `rc_backend_refresh_seconds_sum{reason="b"} ${sumB}\nrc_backend_refresh_seconds_count{reason="b"} ${countB}\n`;
+  const delta = deltaSamples(parsePromText(at(10, 5, 1, 1)), parsePromText(at(10.5, 7, 1.1, 2)));
+  t.equal(histogramMean(delta, 'rc_backend_refresh_seconds')?.toFixed(6), (0.6 / 3).toFixed(6));
+  t.equal(
+    histogramMean(
+      deltaSamples(parsePromText(at(1, 1, 1, 1)), parsePromText(at(1, 1, 1, 1))),
+      'rc_backend_refresh_seconds',
+    ),
+    undefined,
+  );
 });

@@ -81,7 +81,7 @@ function round(n: number, ffeMs: number[], valid = true): HerdRoundResult {
       ffe: { deliveredMs: finite, undelivered: ffeMs.length - finite.length },
       allConfigs: { deliveredMs: finite, undelivered: ffeMs.length - finite.length },
     },
-    backend: { requests: 2, byReason: { 'bypass_fast/ok': 1 } },
+    backend: { requests: 2, byReason: { 'bypass_fast/ok': 1 }, meanRoundMs: 120 },
     bypass: { 'fast/coalesced': 3, 'fast/fresh_snapshot': 2 },
     getConfigs: {},
     metricsError: null,
