@@ -7,8 +7,8 @@
 // module, listed for the whole picture:
 // - ./request-cache.ts `DecodedRequestCache`: decoded requests (deep-frozen) keyed by the SHA-256 of the request
 //   bytes (the HTTP body or the gRPC message; one cache per transport); bounded (20,000 bodies by default, oldest out
-//   first; a client's first poll goes when its next body comes). It is what makes requests frozen, so
-//   `validatedRequests` below hits.
+//   first; a first poll is kept from its second arrival, until its client's next body). It is what makes requests
+//   frozen, so `validatedRequests` below hits.
 // - src/uptane/verified-meta.ts: the parsed envelope, role databases and target maps of a VerifiedMeta (frozen),
 //   keyed by it; they die with the trusted state that holds it (uptane imports nothing from the service).
 // - src/proto/encode-request.ts: the protobuf bytes of an active client sent upstream, keyed by the frozen copy

@@ -490,11 +490,15 @@ t.test('a repeated body is decoded once: the service gets the same frozen reques
   t.notOk(Object.isFrozen(service.calls[4]!.request), 'not cached, not frozen');
   // a failing body is not cached: the same error each time
   for (let i = 0; i < 2; i++) t.equal((await post({}, '{"client":{"id":1}}')).statusCode, 400);
-  // a first poll (targets_version 0) is kept until a later body of the same client is cached
+  // a first poll (targets_version 0) is kept from its second arrival until a later body of the same client is cached
   await post({}, LITERAL_REQUEST);
   await post({}, LITERAL_REQUEST);
-  const [x, y] = service.calls.slice(-2).map((c) => c.request);
-  t.equal(x, y, 'a repeated first poll is decoded once');
+  await post({}, LITERAL_REQUEST);
+  const [w, x, y] = service.calls.slice(-3).map((c) => c.request);
+  t.not(w, x, 'a first poll seen once is not kept');
+  t.notOk(Object.isFrozen(w), 'nor frozen');
+  t.equal(w!.client!.clientTracer!.service, 'checkout', 'normalised all the same');
+  t.equal(x, y, 'a repeated first poll is decoded once more, then served from the cache');
   await post({}, LITERAL_REQUEST.replace('"targets_version":0', '"targets_version":4'));
   await post({}, LITERAL_REQUEST);
   t.not(service.calls.at(-1)!.request, x, 'after the next body of its client, the first poll is decoded anew');

@@ -42,13 +42,46 @@ t.test('entries are deep-frozen, byte arrays left alone', (t) => {
   t.end();
 });
 
-t.test("a client's first poll is dropped once a later body of the same client is cached", (t) => {
+t.test('a first poll is kept only when its body comes a second time', (t) => {
+  const cache = new DecodedRequestCache();
+  const first = { client: { id: 'a', products: ['A'], state: { targetsVersion: 0 } } };
+  t.equal(cache.set('a0', first), first);
+  t.equal(cache.get('a0'), undefined, 'seen once: not kept');
+  t.notOk(Object.isFrozen(first), 'nor frozen');
+  t.equal(cache.size, 0);
+  const again = { client: { id: 'a', products: ['A'], state: { targetsVersion: 0 } } };
+  t.equal(cache.set('a0', again), again);
+  t.equal(cache.get('a0'), again, 'seen twice: kept');
+  t.ok(Object.isFrozen(again.client.state), 'and frozen');
+  // a body that is not a first poll is kept the first time
+  cache.set('b3', { client: { id: 'b', state: { targetsVersion: 3 } } });
+  t.ok(cache.get('b3'));
+  t.end();
+});
+
+t.test('first polls seen once are remembered up to maxEntries, oldest forgotten first', (t) => {
+  const cache = new DecodedRequestCache(2);
+  const poll = (id: string) => ({ client: { id, state: { targetsVersion: 0 } } });
+  cache.set('a0', poll('a'));
+  cache.set('b0', poll('b'));
+  cache.set('c0', poll('c'));
+  t.equal(cache.size, 0);
+  cache.set('a0', poll('a'));
+  t.equal(cache.get('a0'), undefined, "a's sighting was forgotten: this is its first again");
+  cache.set('c0', poll('c'));
+  t.ok(cache.get('c0'), 'c was remembered');
+  t.end();
+});
+
+t.test("a client's cached first poll is dropped once a later body of the same client is cached", (t) => {
   const cache = new DecodedRequestCache();
   const poll = (id: string, targetsVersion?: number) => ({
     client: { id, products: ['A'], state: targetsVersion === undefined ? { rootVersion: 1 } : { targetsVersion } },
   });
-  cache.set('a0', poll('a', 0));
-  cache.set('b0', poll('b'));
+  for (let i = 0; i < 2; i++) {
+    cache.set('a0', poll('a', 0));
+    cache.set('b0', poll('b'));
+  }
   t.ok(cache.get('a0'), 'a first poll is kept while its client sends nothing else');
   t.ok(cache.get('b0'), 'absent targets_version: a first poll too');
   cache.set('a3', poll('a', 3));
@@ -63,6 +96,7 @@ t.test("a client's first poll is dropped once a later body of the same client is
 t.test('a first poll evicted as the oldest leaves no trace that could drop another entry', (t) => {
   const cache = new DecodedRequestCache(2);
   const poll = (id: string, targetsVersion: number) => ({ client: { id, state: { targetsVersion } } });
+  cache.set('a0', poll('a', 0));
   cache.set('a0', poll('a', 0));
   cache.set('b1', poll('b', 1));
   cache.set('c1', poll('c', 1));
