@@ -8,7 +8,8 @@
 // sending it: no targets yet). In a herd every first poll is new: freezing and keeping each one only to drop it at
 // the tracer's next poll took ~3 % of the agent's CPU (profile of a 9,800-tracer split herd: the cache's share fell
 // from 158 to 56 ms of ~3 s), and ~10,000 of them once stayed cached after a 10,000-tracer herd (a fifth of the
-// heap). A cached first poll is still dropped as soon as a later body of the same client is cached.
+// heap). A first poll seen once is forgotten with its client's next body; a cached one is dropped as soon as a later
+// body of the same client is cached.
 import { hash } from 'node:crypto';
 import type { IClientGetConfigsRequest } from '../proto/index.js';
 
@@ -37,8 +38,10 @@ export class DecodedRequestCache {
   readonly #entries = new Map<string, IClientGetConfigsRequest>();
   /** Client id → the key of its cached first poll, until a later body of that client is cached. */
   readonly #firstPolls = new Map<string, string>();
-  /** Keys of first polls seen once and not cached (oldest first, at most maxEntries). */
-  readonly #firstSightings = new Set<string>();
+  /** Keys of first polls seen once and not cached → their client id (oldest first, at most maxEntries). */
+  readonly #firstSightings = new Map<string, string | undefined>();
+  /** Client id → the key of its first poll seen once, until a later body of that client arrives. */
+  readonly #sightingOf = new Map<string, string>();
 
   constructor(private readonly maxEntries = DEFAULT_REQUEST_CACHE_ENTRIES) {}
 
@@ -58,12 +61,18 @@ export class DecodedRequestCache {
    */
   set(key: string, request: IClientGetConfigsRequest): IClientGetConfigsRequest {
     if (this.#entries.has(key)) return deepFreeze(request);
-    if (isFirstPoll(request) && !this.#firstSightings.delete(key)) {
+    const id = request.client?.id;
+    const firstPoll = isFirstPoll(request);
+    // a client's sighting goes with its next body (kept, it would hold ~100 bytes per tracer for nothing)
+    const sighting = id ? this.#sightingOf.get(id) : undefined;
+    if (sighting !== undefined && (sighting !== key || !firstPoll)) this.#forgetSighting(sighting);
+    if (firstPoll && !this.#forgetSighting(key)) {
       if (this.#firstSightings.size >= this.maxEntries) {
-        const oldest = this.#firstSightings.values().next();
-        if (oldest.done !== true) this.#firstSightings.delete(oldest.value);
+        const oldest = this.#firstSightings.keys().next();
+        if (oldest.done !== true) this.#forgetSighting(oldest.value);
       }
-      this.#firstSightings.add(key);
+      this.#firstSightings.set(key, id || undefined);
+      if (id) this.#sightingOf.set(id, key);
       return request;
     }
     deepFreeze(request);
@@ -71,9 +80,8 @@ export class DecodedRequestCache {
       const oldest = this.#entries.entries().next();
       if (oldest.done !== true) this.#delete(oldest.value[0], oldest.value[1]);
     }
-    const id = request.client?.id;
     if (id) {
-      if (isFirstPoll(request)) {
+      if (firstPoll) {
         this.#firstPolls.set(id, key);
       } else {
         const first = this.#firstPolls.get(id);
@@ -87,6 +95,15 @@ export class DecodedRequestCache {
     return request;
   }
 
+  /** Forgets a first poll seen once; false when `key` was not one. */
+  #forgetSighting(key: string): boolean {
+    if (!this.#firstSightings.has(key)) return false;
+    const id = this.#firstSightings.get(key);
+    this.#firstSightings.delete(key);
+    if (id !== undefined && this.#sightingOf.get(id) === key) this.#sightingOf.delete(id);
+    return true;
+  }
+
   #delete(key: string, request: IClientGetConfigsRequest | undefined): void {
     this.#entries.delete(key);
     const id = request?.client?.id;
@@ -95,5 +112,10 @@ export class DecodedRequestCache {
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  /** First polls seen once and remembered (tests: they must not outlive their client's next body). */
+  get sightings(): number {
+    return this.#firstSightings.size;
   }
 }

@@ -73,6 +73,26 @@ t.test('first polls seen once are remembered up to maxEntries, oldest forgotten 
   t.end();
 });
 
+t.test("a first poll seen once is forgotten with its client's next body", (t) => {
+  const cache = new DecodedRequestCache();
+  const poll = (id: string, targetsVersion: number, service = 'svc') => ({
+    client: { id, clientTracer: { service }, state: { targetsVersion } },
+  });
+  cache.set('a0', poll('a', 0));
+  cache.set('b0', poll('b', 0));
+  t.equal(cache.sightings, 2);
+  cache.set('a5', poll('a', 5));
+  t.equal(cache.sightings, 1, "a's sighting went with a's next body");
+  cache.set('b0-other', poll('b', 0, 'renamed'));
+  t.equal(cache.sightings, 1, "b's other first poll replaced its sighting");
+  cache.set('b0', poll('b', 0));
+  t.equal(cache.get('b0'), undefined, "b's old first poll counts as new again");
+  // a sighting from a client without an id leaves with age only
+  cache.set('n0', { client: { state: { targetsVersion: 0 } } });
+  t.equal(cache.sightings, 2, "b0 (b's latest) and n0");
+  t.end();
+});
+
 t.test("a client's cached first poll is dropped once a later body of the same client is cached", (t) => {
   const cache = new DecodedRequestCache();
   const poll = (id: string, targetsVersion?: number) => ({
