@@ -25,14 +25,7 @@ function withoutActiveClients(body: Uint8Array): Uint8Array {
     parts.push(body.subarray(start, reader.pos));
     kept += reader.pos - start;
   }
-  if (!skipped) return body;
-  const out = new Uint8Array(kept);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return skipped ? Buffer.concat(parts, kept) : body;
 }
 
 /**

@@ -38,10 +38,11 @@ export class DecodedRequestCache {
   readonly #entries = new Map<string, IClientGetConfigsRequest>();
   /** Client id → the key of its cached first poll, until a later body of that client is cached. */
   readonly #firstPolls = new Map<string, string>();
-  /** Keys of first polls seen once and not cached → their client id (oldest first, at most maxEntries). */
-  readonly #firstSightings = new Map<string, string | undefined>();
-  /** Client id → the key of its first poll seen once, until a later body of that client arrives. */
-  readonly #sightingOf = new Map<string, string>();
+  /**
+   * First polls seen once and not cached: client id (the key itself for a request without one) → the key, until a
+   * later body of that client arrives; oldest first, at most maxEntries.
+   */
+  readonly #sightings = new Map<string, string>();
 
   constructor(private readonly maxEntries = DEFAULT_REQUEST_CACHE_ENTRIES) {}
 
@@ -63,17 +64,21 @@ export class DecodedRequestCache {
     if (this.#entries.has(key)) return deepFreeze(request);
     const id = request.client?.id;
     const firstPoll = isFirstPoll(request);
-    // a client's sighting goes with its next body (kept, it would hold ~100 bytes per tracer for nothing)
-    const sighting = id ? this.#sightingOf.get(id) : undefined;
-    if (sighting !== undefined && (sighting !== key || !firstPoll)) this.#forgetSighting(sighting);
-    if (firstPoll && !this.#forgetSighting(key)) {
-      if (this.#firstSightings.size >= this.maxEntries) {
-        const oldest = this.#firstSightings.keys().next();
-        if (oldest.done !== true) this.#forgetSighting(oldest.value);
+    if (firstPoll) {
+      const slot = id || key;
+      const seen = this.#sightings.get(slot);
+      // a client's earlier sighting goes with its next body (kept, it would hold ~100 bytes per tracer for nothing)
+      this.#sightings.delete(slot);
+      if (seen !== key) {
+        if (this.#sightings.size >= this.maxEntries) {
+          const oldest = this.#sightings.keys().next();
+          if (oldest.done !== true) this.#sightings.delete(oldest.value);
+        }
+        this.#sightings.set(slot, key);
+        return request;
       }
-      this.#firstSightings.set(key, id || undefined);
-      if (id) this.#sightingOf.set(id, key);
-      return request;
+    } else if (id) {
+      this.#sightings.delete(id);
     }
     deepFreeze(request);
     if (this.#entries.size >= this.maxEntries) {
@@ -95,15 +100,6 @@ export class DecodedRequestCache {
     return request;
   }
 
-  /** Forgets a first poll seen once; false when `key` was not one. */
-  #forgetSighting(key: string): boolean {
-    if (!this.#firstSightings.has(key)) return false;
-    const id = this.#firstSightings.get(key);
-    this.#firstSightings.delete(key);
-    if (id !== undefined && this.#sightingOf.get(id) === key) this.#sightingOf.delete(id);
-    return true;
-  }
-
   #delete(key: string, request: IClientGetConfigsRequest | undefined): void {
     this.#entries.delete(key);
     const id = request?.client?.id;
@@ -116,6 +112,6 @@ export class DecodedRequestCache {
 
   /** First polls seen once and remembered (tests: they must not outlive their client's next body). */
   get sightings(): number {
-    return this.#firstSightings.size;
+    return this.#sightings.size;
   }
 }
