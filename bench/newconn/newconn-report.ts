@@ -45,7 +45,7 @@ function profileText(results: NewconnResults): string {
   const p = results.profile;
   if (p === null) return '';
   const areas = p.byArea.slice(0, 8).map((e) => `${e.name} ${e.percent}%`);
-  return `agent profile (${p.busyMs} ms busy, whole run): ${areas.join(', ')}\n`;
+  return `agent profile (${p.busyMs} ms busy, whole run): ${areas.join(', ')}; the agent's own code ${p.ownCode.percent}%\n`;
 }
 
 export async function renderNewconnReport(results: NewconnResults): Promise<string> {

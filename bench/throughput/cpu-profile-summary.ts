@@ -12,6 +12,8 @@ export interface ProfileEntry {
 export interface ProfileSummary {
   readonly busyMs: number;
   readonly byArea: readonly ProfileEntry[];
+  /** All of the agent's own folders (`src/…`) together, ranked or not among the top areas. */
+  readonly ownCode: ProfileEntry;
   readonly topFunctions: readonly ProfileEntry[];
 }
 
@@ -62,16 +64,24 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 15): ProfileSumma
     const area = areaOf(frame.url, frame.functionName);
     areas.set(area, (areas.get(area) ?? 0) + us);
   }
+  const entry = (name: string, us: number): ProfileEntry => ({
+    name,
+    selfMs: Math.round(us / 100) / 10,
+    percent: busyUs === 0 ? 0 : Math.round((us / busyUs) * 1000) / 10,
+  });
   const entries = (m: Map<string, number>): ProfileEntry[] =>
     [...m.entries()]
       .sort(([, a], [, b]) => b - a)
       .slice(0, top)
-      .map(([name, us]) => ({
-        name,
-        selfMs: Math.round(us / 100) / 10,
-        percent: busyUs === 0 ? 0 : Math.round((us / busyUs) * 1000) / 10,
-      }));
-  return { busyMs: Math.round(busyUs / 1000), byArea: entries(areas), topFunctions: entries(functions) };
+      .map(([name, us]) => entry(name, us));
+  let ownUs = 0;
+  for (const [area, us] of areas) if (area.startsWith('src/')) ownUs += us;
+  return {
+    busyMs: Math.round(busyUs / 1000),
+    byArea: entries(areas),
+    ownCode: entry('src/ (all folders)', ownUs),
+    topFunctions: entries(functions),
+  };
 }
 
 /**

@@ -149,7 +149,7 @@ export async function renderThroughputReport(results: ThroughputResults): Promis
 /** A report's "Agent CPU profile" section: busy time, self time by area and the top functions. */
 export function profileSection(profile: ProfileSummary, path: string | null): string[] {
   return [
-    `<h2>Agent CPU profile</h2><p>${escapeHtml(`${profile.busyMs} ms busy (idle excluded); profile: ${path ?? ''}`)}</p>`,
+    `<h2>Agent CPU profile</h2><p>${escapeHtml(`${profile.busyMs} ms busy (idle excluded), ${profile.ownCode.percent} % of it in the agent's own code (src/); profile: ${path ?? ''}`)}</p>`,
     htmlTable(
       ['area', 'self ms', '%'],
       profile.byArea.map((e) => [e.name, e.selfMs, e.percent]),

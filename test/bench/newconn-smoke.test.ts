@@ -45,10 +45,8 @@ t.test('bench newconn: CPU per new tracer for the bare node floor, fastify and r
   // --cpu-prof: the agent's profile, summarized in the results, the report and the summary line
   t.equal(results.cpuProfile, join(out, 'agent.cpuprofile'), 'the profile lands in the results directory');
   t.ok((results.profile?.busyMs ?? 0) > 0, 'busy time summarized');
-  t.ok(
-    results.profile?.byArea.some((e) => e.name.startsWith('src/')),
-    "the agent's own folders among the areas",
-  );
+  // with 20 tracers the agent's own folders rank near the 15th area, so their sum is what is checked
+  t.ok((results.profile?.ownCode.selfMs ?? 0) > 0, "the agent's own code summed across its folders");
   t.match(readFileSync(join(out, 'report.html'), 'utf8'), /Agent CPU profile/);
   t.match(run.stdout, /agent profile \(\d+(\.\d+)? ms busy/);
 });

@@ -33,6 +33,28 @@ t.test('self time by function and area', async (t) => {
     ],
   );
   t.equal(summary.topFunctions[0]?.name, 'encode src/http/encode-response.ts:1');
+  t.same(summary.ownCode, { name: 'src/ (all folders)', selfMs: 6, percent: 75 });
+});
+
+t.test("the agent's own code is summed across its folders even when none ranks among the top areas", async (t) => {
+  const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+  const summary = summarizeCpuProfile(
+    {
+      nodes: [
+        { id: 1, callFrame: frame('route', 'file:///w/node_modules/fastify/lib/route.js') },
+        { id: 2, callFrame: frame('encode', 'file:///w/dist/http/encode-response.js') },
+        { id: 3, callFrame: frame('verify', 'file:///w/src/uptane/verify-update.ts') },
+      ],
+      samples: [1, 2, 3],
+      timeDeltas: [6000, 1000, 1000],
+    },
+    1,
+  );
+  t.same(
+    summary.byArea.map((e) => e.name),
+    ['fastify'],
+  );
+  t.same(summary.ownCode, { name: 'src/ (all folders)', selfMs: 2, percent: 25 });
 });
 
 t.test('withoutCache empties the client cache, keeps its identity', async (t) => {
