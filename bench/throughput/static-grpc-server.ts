@@ -12,7 +12,7 @@ import {
   type ServerUnaryCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { DEFAULT_GRPC_LIMITS, pemBlocks } from '../../src/grpc/index.js';
+import { DEFAULT_GRPC_LIMITS, grpcServerOptions, pemBlocks } from '../../src/grpc/index.js';
 import { AGENT_SECURE_SERVICE } from '../../src/proto/index.js';
 
 const [pemFile, tokenFile, replyFile] = process.argv.slice(2);
@@ -47,11 +47,7 @@ const implementation: UntypedServiceImplementation = {
 };
 
 // The agent's server options (src/grpc/server.ts).
-const server = new Server({
-  'grpc.max_connection_idle_ms': DEFAULT_GRPC_LIMITS.maxConnectionIdleMs,
-  'grpc.max_concurrent_streams': DEFAULT_GRPC_LIMITS.maxConcurrentStreams,
-  'grpc.max_receive_message_length': DEFAULT_GRPC_LIMITS.maxReceiveMessageBytes,
-});
+const server = new Server(grpcServerOptions(DEFAULT_GRPC_LIMITS));
 server.addService(definition, implementation);
 const tls = ServerCredentials.createSsl(
   null,

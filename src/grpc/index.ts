@@ -1,5 +1,5 @@
 // The gRPC transport: datadog.api.v1.AgentSecure (RC methods) over TLS with a bearer token.
-export { startGrpcServer, DEFAULT_GRPC_LIMITS } from './server.js';
+export { startGrpcServer, grpcServerOptions, DEFAULT_GRPC_LIMITS } from './server.js';
 export type { GrpcServerHandle } from './server.js';
 export { AUTH_TOKEN_FILE, IPC_CERT_FILE, pemBlocks } from './credentials.js';
 export { createAgentSecureClient, type AgentSecureCredentials } from './client.js';

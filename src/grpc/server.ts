@@ -4,6 +4,7 @@ import {
   Server,
   ServerCredentials,
   status,
+  type ChannelOptions,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServerWritableStream,
@@ -69,6 +70,19 @@ export const DEFAULT_GRPC_LIMITS: GrpcLimits = {
   maxConcurrentStreams: 1000,
   maxReceiveMessageBytes: 4 * 1024 * 1024,
 };
+
+/**
+ * The server's grpc-js options. Channelz is off: nothing serves its data (no channelz service is registered), and
+ * keeping it cost each call a tracker of four closures and its counters (~8 % of the bytes a gRPC call allocates).
+ */
+export function grpcServerOptions(limits: GrpcLimits): ChannelOptions {
+  return {
+    'grpc.max_connection_idle_ms': limits.maxConnectionIdleMs,
+    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    'grpc.max_receive_message_length': limits.maxReceiveMessageBytes,
+    'grpc.enable_channelz': 0,
+  };
+}
 
 export interface GrpcServerHandle {
   /** `host:port`, IPv6 hosts in brackets, e.g. `127.0.0.1:5001` */
@@ -189,12 +203,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     GetConfigStateHA: unary(unimplemented),
   };
 
-  const limits = { ...DEFAULT_GRPC_LIMITS, ...opts.limits };
-  const server = new Server({
-    'grpc.max_connection_idle_ms': limits.maxConnectionIdleMs,
-    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
-    'grpc.max_receive_message_length': limits.maxReceiveMessageBytes,
-  });
+  const server = new Server(grpcServerOptions({ ...DEFAULT_GRPC_LIMITS, ...opts.limits }));
   // Requests decoded once per distinct message (a cache of its own: these are protobuf bytes, not JSON bodies).
   const decodeCached = cachedRequestDecoder(new DecodedRequestCache());
   server.addService(

@@ -6,7 +6,12 @@ import {
   status,
   type ServiceError as GrpcCallError,
 } from '@grpc/grpc-js';
-import { startGrpcServer, type GrpcServerHandle } from '../../src/grpc/index.js';
+import {
+  DEFAULT_GRPC_LIMITS,
+  grpcServerOptions,
+  startGrpcServer,
+  type GrpcServerHandle,
+} from '../../src/grpc/index.js';
 import { AGENT_SECURE_DEFINITION } from '../../src/grpc/service-definition.js';
 import { createAgentSecureClient } from '../../src/grpc/client.js';
 import { loadOrCreateCredentials, type IpcCredentials } from '../../src/grpc/credentials.js';
@@ -435,4 +440,13 @@ t.test('a port in use is BIND_FAILED', async (t) => {
       code: 'BIND_FAILED',
     },
   );
+});
+
+t.test('server options: the limits, and channelz off (nothing serves it; it cost every call a tracker)', async (t) => {
+  t.same(grpcServerOptions({ ...DEFAULT_GRPC_LIMITS, maxConcurrentStreams: 7 }), {
+    'grpc.max_connection_idle_ms': DEFAULT_GRPC_LIMITS.maxConnectionIdleMs,
+    'grpc.max_concurrent_streams': 7,
+    'grpc.max_receive_message_length': DEFAULT_GRPC_LIMITS.maxReceiveMessageBytes,
+    'grpc.enable_channelz': 0,
+  });
 });
