@@ -6,6 +6,8 @@
 // Whole messages repeat too: every tracer holding a fleet's configs acknowledges the same config states and caches the
 // same files, ~1.5 KB of objects per tracer that `MessagePool` keeps once (decode-request.ts names the messages).
 
+import { deepFreeze } from '../service/index.js';
+
 /** Longer values are kept as decoded (a config path or a SHA-256 hex is well under this). */
 const MAX_POOLED_LENGTH = 256;
 export const DEFAULT_STRING_POOL_ENTRIES = 16_384;
@@ -52,14 +54,11 @@ function charsOf(value: unknown, max: number): number {
   return chars;
 }
 
-/** Freezes a decoded message and everything in it but byte arrays (which cannot be frozen; nothing writes them). */
-function freezeMessage(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return;
-  Object.freeze(value);
-  for (const v of Object.values(value)) freezeMessage(v);
-}
-
-/** Equal decoded values: the same fields (in any order) with equal values; byte arrays are never equal. */
+/**
+ * Equal decoded values: the same fields (in any order) with equal values; byte arrays are never equal. Written out
+ * rather than `util.isDeepStrictEqual`, which checks prototypes and property attributes too: ~0.7 µs per cached file
+ * against ~0.13 µs here, six times per decoded steady body.
+ */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
@@ -102,7 +101,7 @@ export class MessagePool {
     if (pooled !== undefined && sameValue(pooled, message)) return pooled as T;
     if (charsOf(message, MAX_POOLED_MESSAGE_CHARS) > MAX_POOLED_MESSAGE_CHARS) return message;
     if (pooled === undefined && this.#messages.size >= this.maxEntries) this.#messages.clear();
-    freezeMessage(message);
+    deepFreeze(message);
     this.#messages.set(key, message);
     return message;
   }

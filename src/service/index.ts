@@ -17,4 +17,4 @@ export { MAX_UPSTREAM_CLIENTS } from './rc-service.js';
 export type { BypassBudget } from './scheduling.js';
 export { upstreamIdentityFromConfig } from './latest-configs-request.js';
 export { base64OfBytes, grpcBytesOfFrozenReply, httpBodyOfFrozenReply } from './frozen-caches.js';
-export { DecodedRequestCache } from './request-cache.js';
+export { DecodedRequestCache, deepFreeze } from './request-cache.js';

@@ -18,7 +18,8 @@ export const DEFAULT_REQUEST_CACHE_ENTRIES = 20_000;
 /** Larger bodies are decoded every time (a request that large is not a tracer's steady poll). */
 export const MAX_CACHED_BODY_BYTES = 16 * 1024;
 
-function deepFreeze<T>(value: T): T {
+/** Freezes `value` and everything under it but byte arrays (also used by the HTTP decoder's message pool). */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     // byte arrays cannot be frozen; nothing reads them for writing
     if (ArrayBuffer.isView(value)) return value;
